@@ -1,0 +1,57 @@
+// What the manager asks of a firewall backend (nftables now; the legacy ipset/iptables one for
+// kernels without nf_tables later). A backend only encodes and sends: every decision about what
+// is open was made by the planner and is already in the TableLayout.
+#pragma once
+
+#include "portcullis/ruleset.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace portcullis {
+
+struct CommitResult {
+    int error = 0;           // 0, or the negative errno the kernel (or the system) returned
+    std::string message;     // for humans: which message of the batch failed, and why
+    bool rebuilt = false;    // the whole table was (re)created rather than patched
+    std::size_t messages = 0; // netlink messages in the batch (for logs and benchmarks)
+    std::size_t bytes = 0;    // bytes sent
+
+    explicit operator bool() const { return error == 0; }
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    // "nftables" or "legacy" (the D-Bus Backend property).
+    [[nodiscard]] virtual std::string_view name() const = 0;
+
+    // Makes the kernel hold exactly `desired`, in one transaction: all or nothing.
+    //
+    // The first commit adopts what is there: a table with the same layout is patched element
+    // by element (never flushed); a missing table is created; a table with another layout is
+    // deleted and recreated inside the same transaction. Later commits send only the set
+    // elements that differ from the last committed layout, or rebuild the table in one
+    // transaction when the rules themselves change (mode, zones).
+    //
+    // On failure nothing changed in the kernel and the backend still believes the previous
+    // layout is applied.
+    virtual CommitResult commit(const TableLayout& desired) = 0;
+
+    // Packets counted by the final rule: dropped (enforce) or that would have been (monitor).
+    virtual std::optional<std::uint64_t> dropped() = 0;
+
+    // Self-healing. A file descriptor that becomes readable when someone may have changed the
+    // backend's table behind its back (-1 when the backend cannot tell), and the call to make
+    // when it does. process_events() returns true when the table no longer matches the last
+    // commit; the caller then calls repair(), which re-creates it from the last committed
+    // layout in one transaction. The backend's own commits never report true.
+    [[nodiscard]] virtual int event_fd() const { return -1; }
+    virtual bool process_events() { return false; }
+    virtual CommitResult repair() = 0;
+};
+
+} // namespace portcullis

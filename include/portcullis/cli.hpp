@@ -1,0 +1,36 @@
+// The command line (SPEC section 7) and the offline commands, which need no root, no bus and
+// no kernel: --check-config, --print-catalog, --print-ruleset, --version, --help.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace portcullis {
+
+// sysexits.h values, spelled out so callers need not include it.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_usage = 64;    // EX_USAGE
+inline constexpr int exit_software = 70; // EX_SOFTWARE
+inline constexpr int exit_config = 78;   // EX_CONFIG
+
+enum class Command { run, check_config, print_catalog, print_ruleset, version, help };
+
+struct CliOptions {
+    Command command = Command::run;
+    std::string config_path;
+    bool config_given = false; // --config was passed: a missing file is then an error
+    bool dry_run = false;
+    std::vector<std::string> assume_enabled;
+};
+
+// Parses argv. On a usage error returns nullopt and writes the message to err.
+std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ostream& err);
+
+// Runs an offline command and returns the exit status.
+int run_offline(const CliOptions& opts, std::ostream& out, std::ostream& err);
+
+std::string usage_text();
+
+} // namespace portcullis
