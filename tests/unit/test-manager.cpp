@@ -1,0 +1,309 @@
+// The manager's decisions about WHEN to commit, with hand-written fakes at the two narrow
+// seams (a backend that records layouts; a unit source the test drives). The real backend and
+// the real systemd watcher are covered by the integration tests.
+#include "portcullis/manager.hpp"
+#include "portcullis/overrides-store.hpp"
+
+#include "tmpdir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+using namespace portcullis;
+
+namespace {
+
+struct FakeBackend final : Backend {
+    std::vector<TableLayout> commits;
+    int repairs = 0;
+    int fail_next = 0; // negative errno to return from the next commit
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    bool tampered = false;
+
+    ~FakeBackend() override { close(efd); }
+    std::string_view name() const override { return "fake"; }
+    CommitResult commit(const TableLayout& l) override {
+        if (fail_next) {
+            CommitResult r;
+            r.error = fail_next;
+            r.message = "NFT_MSG_NEWSETELEM any_tcp: File exists";
+            fail_next = 0;
+            return r;
+        }
+        commits.push_back(l);
+        return {};
+    }
+    std::optional<std::uint64_t> dropped() override { return 42; }
+    int event_fd() const override { return efd; }
+    bool process_events() override {
+        std::uint64_t v;
+        (void)!read(efd, &v, sizeof v);
+        return tampered;
+    }
+    CommitResult repair() override {
+        ++repairs;
+        return {};
+    }
+};
+
+struct FakeUnits final : UnitSource {
+    std::map<std::string, UnitState, std::less<>> map;
+    std::vector<std::string> patterns;
+    bool is_connected = true;
+    bool is_settling = false;
+    std::function<void()> on_change;
+
+    void set_patterns(std::vector<std::string> p) override { patterns = std::move(p); }
+    int start() override { return 0; }
+    const std::map<std::string, UnitState, std::less<>>& units() const override { return map; }
+    bool connected() const override { return is_connected; }
+    bool settling() const override { return is_settling; }
+};
+
+const char* catalog = R"(
+[[service]]
+id = "ssh"
+name = "SSH"
+ports = ["22/tcp"]
+units = ["ssh.service"]
+[[service]]
+id = "web"
+name = "Web"
+ports = ["80/tcp", "443/tcp"]
+units = ["nginx.service"]
+)";
+
+struct Fixture {
+    testutil::TempDir dir;
+    uv_loop_t loop{};
+    FakeBackend* backend = nullptr;
+    FakeUnits* units = nullptr;
+    std::unique_ptr<Manager> m;
+    int backends_made = 0;
+
+    Fixture(const std::string& config = "[always]\nservices = [\"ssh\"]\n") {
+        uv_loop_init(&loop);
+        dir.write("catalog.d/10.toml", catalog);
+        write_config(config);
+        m = std::make_unique<Manager>(
+            &loop, ManagerOptions{(dir.path() / "p.toml").string(), true, false},
+            [this](const Config&, std::string*) {
+                ++backends_made;
+                auto b = std::make_unique<FakeBackend>();
+                backend = b.get();
+                return std::unique_ptr<Backend>(std::move(b));
+            },
+            [this](uv_loop_t*, const std::string&, std::function<void()> cb) {
+                auto u = std::make_unique<FakeUnits>();
+                u->on_change = std::move(cb);
+                units = u.get();
+                return std::unique_ptr<UnitSource>(std::move(u));
+            });
+    }
+    ~Fixture() {
+        m.reset();
+        uv_run(&loop, UV_RUN_NOWAIT);
+        uv_loop_close(&loop);
+    }
+    void write_config(const std::string& extra) {
+        dir.write("p.toml", "catalog_dirs = [\"catalog.d\"]\nstate_dir = \"state\"\n" + extra);
+    }
+    void spin(int n = 3) {
+        for (int i = 0; i < n; ++i)
+            uv_run(&loop, UV_RUN_NOWAIT);
+    }
+    void set_unit(const std::string& name, UnitState st, bool notify = true) {
+        units->map[name] = st;
+        if (notify)
+            units->on_change();
+    }
+};
+
+std::vector<Interval> tcp(const TableLayout& l) {
+    for (const auto& s : l.sets)
+        if (s.name == "any_tcp")
+            return s.ports;
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("a bad config stops the start with 78 before any backend exists", "[manager]") {
+    Fixture f;
+    f.write_config("mode = \"enforcing\"\n");
+    CHECK(f.m->start() == 78);
+    CHECK(f.backends_made == 0);
+}
+
+TEST_CASE("the first commit waits for the unit source, then commits once", "[manager]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    REQUIRE(f.units);
+    CHECK(f.units->patterns == std::vector<std::string>{"nginx.service", "ssh.service"});
+    f.units->is_connected = false;
+    f.spin();
+    CHECK(f.backend->commits.empty()); // systemd not heard yet: nothing committed
+    f.units->is_connected = true;
+    f.set_unit("nginx.service", {"enabled", "active"}, false);
+    uv_run(&f.loop, UV_RUN_ONCE); // the settle timer fires within a few ms
+    f.spin();
+    REQUIRE(f.backend->commits.size() == 1);
+    CHECK(tcp(f.backend->commits[0]) == std::vector<Interval>{{22, 22}, {80, 80}, {443, 443}});
+    CHECK(f.m->generation() == 1);
+    CHECK(f.m->state().open_services() == std::vector<std::string>{"ssh", "web"});
+}
+
+TEST_CASE("a burst of changes is one transaction; a single change waits for nothing", "[manager]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    REQUIRE(f.backend->commits.size() == 1);
+
+    std::vector<std::uint64_t> gens;
+    f.m->on_applied = [&](const AppliedChange& c) { gens.push_back(c.generation); };
+
+    // 100 notifications delivered in one loop iteration.
+    for (int i = 0; i < 100; ++i)
+        f.set_unit("nginx.service", {i % 2 ? "disabled" : "enabled", "inactive"});
+    f.set_unit("nginx.service", {"enabled", "inactive"});
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    CHECK(f.backend->commits.size() == 2);
+    CHECK(gens == std::vector<std::uint64_t>{2});
+
+    // A single change is applied on the very next loop iteration.
+    f.set_unit("nginx.service", {"disabled", "inactive"});
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    REQUIRE(f.backend->commits.size() == 3);
+    CHECK(tcp(f.backend->commits[2]) == std::vector<Interval>{{22, 22}});
+}
+
+TEST_CASE("nothing changed: no commit, no signal", "[manager]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    int applied = 0;
+    f.m->on_applied = [&](const AppliedChange&) { ++applied; };
+    f.set_unit("other.service", {"enabled", "active"});
+    f.spin();
+    CHECK(f.backend->commits.size() == 1);
+    CHECK(applied == 0);
+}
+
+TEST_CASE("commits wait while the unit source is settling", "[manager]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    f.units->is_settling = true;
+    f.set_unit("nginx.service", {"enabled", "inactive"});
+    f.spin();
+    CHECK(f.backend->commits.size() == 1);
+    f.units->is_settling = false;
+    uv_run(&f.loop, UV_RUN_ONCE);
+    f.spin();
+    CHECK(f.backend->commits.size() == 2);
+}
+
+TEST_CASE("a failed commit keeps the old state and reports the kernel's error", "[manager]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    int errors = 0;
+    f.m->on_last_error_changed = [&] { ++errors; };
+    f.backend->fail_next = -EEXIST;
+    f.set_unit("nginx.service", {"enabled", "inactive"});
+    f.spin();
+    CHECK(f.m->generation() == 1);
+    CHECK(f.m->state().open_services() == std::vector<std::string>{"ssh"});
+    CHECK(f.m->last_error() == "applying the ruleset: NFT_MSG_NEWSETELEM any_tcp: File exists");
+    CHECK(errors == 1);
+    // The retry (after a second) succeeds and clears the error.
+    uv_run(&f.loop, UV_RUN_ONCE);
+    f.spin();
+    CHECK(f.m->generation() == 2);
+    CHECK(f.m->last_error().empty());
+    CHECK(errors == 2);
+}
+
+TEST_CASE("overrides: checks, persistence, immediate effect", "[manager][overrides]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    std::string err;
+    CHECK(f.m->set_override("nope", "open", &err) == OverrideResult::unknown_service);
+    CHECK(f.m->set_override("web", "opened", &err) == OverrideResult::invalid_state);
+    CHECK(err == "state must be \"open\", \"closed\" or \"auto\", not \"opened\"");
+    CHECK(f.m->set_override("ssh", "closed", &err) == OverrideResult::would_lock_out);
+    CHECK(f.backend->commits.size() == 1);
+
+    CHECK(f.m->set_override("web", "open", &err) == OverrideResult::ok);
+    // Applied before the call returns.
+    REQUIRE(f.backend->commits.size() == 2);
+    CHECK(tcp(f.backend->commits[1]) == std::vector<Interval>{{22, 22}, {80, 80}, {443, 443}});
+    CHECK(f.m->state().service("web")->reason == "override");
+    CHECK(load_overrides((f.dir.path() / "state").string()) == Overrides{{"web", Override::open}});
+
+    CHECK(f.m->set_override("web", "auto", &err) == OverrideResult::ok);
+    CHECK(load_overrides((f.dir.path() / "state").string()).empty());
+    CHECK(f.backend->commits.size() == 3);
+}
+
+TEST_CASE("an override that cannot be saved changes nothing", "[manager][overrides]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    // state_dir is a file: the write must fail.
+    f.dir.write("state", "not a directory");
+    std::string err;
+    CHECK(f.m->set_override("web", "open", &err) == OverrideResult::io_error);
+    CHECK(err.find("cannot write") == 0);
+    CHECK(f.m->overrides().empty());
+    CHECK(f.backend->commits.size() == 1);
+}
+
+TEST_CASE("a broken reload changes nothing but LastError", "[manager][reload]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    auto before = f.m->state();
+    f.write_config("[always]\nservices = [\"ssh\", \"nope\"]\n");
+    std::string err;
+    CHECK(f.m->reload(&err) == -EINVAL);
+    CHECK(err == (f.dir.path() / "p.toml").string() +
+                     ":4:20: unknown service \"nope\" (not in the catalogue)");
+    CHECK(f.m->last_error() == err);
+    f.spin();
+    CHECK(f.m->state() == before);
+    CHECK(f.backend->commits.size() == 1);
+
+    // A good reload applies and clears the error.
+    f.write_config("[always]\nservices = [\"ssh\", \"web\"]\n");
+    CHECK(f.m->reload(&err) == 0);
+    f.spin();
+    CHECK(f.m->last_error().empty());
+    REQUIRE(f.backend->commits.size() == 2);
+    CHECK(f.m->state().open_services() == std::vector<std::string>{"ssh", "web"});
+}
+
+TEST_CASE("reload refuses to move the table", "[manager][reload]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    f.write_config("table = \"other\"\n");
+    std::string err;
+    CHECK(f.m->reload(&err) == -EINVAL);
+    CHECK(err == (f.dir.path() / "p.toml").string() + ": changing 'table' needs a restart");
+    CHECK(f.m->config().table == "portcullis");
+}
+
+TEST_CASE("someone else's change to the table is repaired", "[manager][heal]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    f.backend->tampered = true;
+    std::uint64_t one = 1;
+    REQUIRE(write(f.backend->efd, &one, sizeof one) == sizeof one);
+    f.spin();
+    CHECK(f.backend->repairs == 1);
+}
