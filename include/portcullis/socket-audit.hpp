@@ -1,0 +1,24 @@
+// Listening sockets of this network namespace, read through NETLINK_SOCK_DIAG (not /proc).
+#pragma once
+
+#include "portcullis/ports.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace portcullis {
+
+struct ListeningSocket {
+    Proto proto = Proto::tcp; // tcp (LISTEN) or udp (bound, unconnected)
+    std::uint16_t port = 0;
+    std::string address; // "0.0.0.0", "::", "198.18.0.1", ...
+
+    auto operator<=>(const ListeningSocket&) const = default;
+};
+
+// Fills *out with every TCP listener and unconnected UDP socket of IPv4 and IPv6 bound to a
+// non-loopback address, sorted and without duplicates. Returns 0 or a negative errno.
+int list_listening_sockets(std::vector<ListeningSocket>* out);
+
+} // namespace portcullis

@@ -1,0 +1,89 @@
+// NETLINK_SOCK_DIAG needs no privileges: these tests open real sockets and find them.
+#include "portcullis/socket-audit.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace portcullis;
+
+namespace {
+
+struct Fd {
+    int fd;
+    ~Fd() { close(fd); }
+};
+
+std::uint16_t bound_port(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    return ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                                         : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+}
+
+int bind_v4(int type, const char* addr) {
+    int fd = socket(AF_INET, type, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &sa.sin_addr);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    if (type == SOCK_STREAM)
+        REQUIRE(listen(fd, 1) == 0);
+    return fd;
+}
+
+bool has(const std::vector<ListeningSocket>& v, Proto p, std::uint16_t port, const char* addr) {
+    for (const auto& s : v)
+        if (s.proto == p && s.port == port && s.address == addr)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("listening sockets are found, loopback ones are not", "[audit]") {
+    Fd tcp_any{bind_v4(SOCK_STREAM, "0.0.0.0")};
+    Fd tcp_lo{bind_v4(SOCK_STREAM, "127.0.0.1")};
+    Fd udp_any{bind_v4(SOCK_DGRAM, "0.0.0.0")};
+    int fd6 = socket(AF_INET6, SOCK_STREAM, 0);
+    Fd tcp6{fd6};
+    int one = 1;
+    setsockopt(fd6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    sockaddr_in6 sa6{};
+    sa6.sin6_family = AF_INET6;
+    sa6.sin6_addr = in6addr_any;
+    REQUIRE(bind(fd6, reinterpret_cast<sockaddr*>(&sa6), sizeof sa6) == 0);
+    REQUIRE(listen(fd6, 1) == 0);
+
+    std::vector<ListeningSocket> socks;
+    REQUIRE(list_listening_sockets(&socks) == 0);
+    CHECK(has(socks, Proto::tcp, bound_port(tcp_any.fd), "0.0.0.0"));
+    CHECK(has(socks, Proto::udp, bound_port(udp_any.fd), "0.0.0.0"));
+    CHECK(has(socks, Proto::tcp, bound_port(fd6), "::"));
+    CHECK_FALSE(has(socks, Proto::tcp, bound_port(tcp_lo.fd), "127.0.0.1"));
+    CHECK(std::is_sorted(socks.begin(), socks.end()));
+}
+
+TEST_CASE("a connected UDP socket is not a listener", "[audit]") {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    Fd guard{fd};
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(9); // discard; nothing is sent
+    inet_pton(AF_INET, "198.18.0.9", &sa.sin_addr);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+    bool routed = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    std::vector<ListeningSocket> socks;
+    REQUIRE(list_listening_sockets(&socks) == 0);
+    if (routed) {
+        std::uint16_t port = bound_port(fd);
+        for (const auto& s : socks)
+            CHECK_FALSE((s.proto == Proto::udp && s.port == port));
+    }
+}
