@@ -185,9 +185,18 @@ std::string render_nft(const TableLayout& l) {
             out += "\t\tflags interval\n";
         auto words = element_words(s);
         if (!words.empty()) {
+            // nft wraps element lists by key width: 5 short keys (ports, protocols), 2 IPv4
+            // keys, or 1 wide key (IPv6, interface names) per line. Doing the same makes this
+            // text identical to `nft list table`, so an admin can diff the two.
+            std::size_t per_line = s.type == SetType::ipv4_addr                            ? 2
+                                   : s.type == SetType::ipv6_addr || s.type == SetType::ifname ? 1
+                                                                                              : 5;
             out += "\t\telements = { ";
-            for (std::size_t i = 0; i < words.size(); ++i)
-                out += (i ? ", " : "") + words[i];
+            for (std::size_t i = 0; i < words.size(); ++i) {
+                if (i > 0)
+                    out += i % per_line == 0 ? ",\n\t\t\t     " : ", ";
+                out += words[i];
+            }
             out += " }\n";
         }
         out += "\t}\n\n";

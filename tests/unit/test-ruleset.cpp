@@ -165,7 +165,8 @@ sources = ["2001:db8:1::/48"]
                             "iifname @wan_ifaces ip6 saddr @wan_src6 meta l4proto @wan_icmp accept",
                         });
     std::string text = render_nft(l);
-    CHECK(text.find("\tset lan_ifaces {\n\t\ttype ifname\n\t\telements = { \"br0\", \"eth0\" }\n\t}\n") !=
+    // Wide keys one per line, as nft prints them.
+    CHECK(text.find("\tset lan_ifaces {\n\t\ttype ifname\n\t\telements = { \"br0\",\n\t\t\t     \"eth0\" }\n\t}\n") !=
           std::string::npos);
     CHECK(text.find("\tset lan_src4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { "
                     "198.18.0.0/15, 198.19.1.1 }\n\t}\n") != std::string::npos);
@@ -174,6 +175,13 @@ sources = ["2001:db8:1::/48"]
     CHECK(text.find("\tset lan_icmp {\n\t\ttype inet_proto\n\t\telements = { icmp, ipv6-icmp }\n\t}\n") !=
           std::string::npos);
     CHECK(text.find("wan_src4") == std::string::npos);
+}
+
+TEST_CASE("long element lists wrap the way nft prints them", "[ruleset]") {
+    Catalog c = synthetic(7);
+    auto text = render_nft(build_layout(plan(Config{}, c, {}, all_open(c)), "portcullis"));
+    CHECK(text.find("\t\telements = { 1000, 1003, 1006, 1009, 1012,\n\t\t\t     1015, 1018 }\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("the ftp helper set holds the control ports", "[ruleset]") {
