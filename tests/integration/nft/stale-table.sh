@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A table left by an older layout is replaced in ONE transaction (`nft monitor` shows its delete
+# and the new table under a single generation), so an open port keeps connecting throughout; a
+# table with the right rules but wrong elements is patched, never flushed.
+source "$(dirname "$0")/lib.sh"
+setup_box
+setup_peer
+write_config enforce
+listen_box "$BOX_IP:8080" "$BOX_IP:9090"
+
+# An "older version": other set names, other rules; it too lets 8080 in and drops the rest.
+in_box nft -f - <<'EOF'
+table inet portcullis {
+	set open_ports {
+		type inet_service
+		flags interval
+		elements = { 22, 8080, 9090 }
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		tcp dport @open_ports accept
+		counter drop
+	}
+}
+EOF
+peer_connects "$BOX_IP" 9090 || fail "the stale table should let 9090 in"
+old_handle=$(q handle)
+
+nsenter --net="/run/netns/$BOX" timeout 30 nft monitor >"$WORK/monitor.txt" 2>&1 &
+monitor_pid=$!
+PIDS+=("$monitor_pid")
+sleep 0.3
+in_peer python3 "$HERE/net.py" loop "$BOX_IP" 8080 1.5 0.01 >"$WORK/loop.txt" &
+loop_pid=$!
+PIDS+=("$loop_pid")
+sleep 0.5
+
+out=$(drive --open web)
+[[ $out == *"commit ok"*"rebuilt=1"*"replaced table inet portcullis"* ]] || fail "stale table: $out"
+pass "$out"
+wait_until 3 "nft monitor saw our transaction" grep -q '(nft-driver)' "$WORK/monitor.txt"
+wait "$loop_pid" || true
+forget_pid "$loop_pid"
+stop_pid "$monitor_pid"
+
+# Everything since the previous generation line belongs to our one transaction.
+txn=$(awk '/^# new generation/ { if (/\(nft-driver\)/) { print buf; found++ } buf = ""; next }
+           { buf = buf $0 "\n" } END { if (found != 1) print "GENERATIONS=" found }' \
+    "$WORK/monitor.txt")
+[[ $txn != *GENERATIONS=* ]] || fail "expected exactly one transaction by the driver: $(cat "$WORK/monitor.txt")"
+[[ $txn == *"delete table inet portcullis"* ]] || fail "the old table was not deleted in our transaction: $txn"
+[[ $txn == *"add table inet portcullis"* ]] || fail "the new table was not added in our transaction: $txn"
+[[ $txn == *"add set inet portcullis lan_tcp"* ]] || fail "the sets were not added in our transaction: $txn"
+[[ $txn == *"add rule inet portcullis input"* ]] || fail "the rules were not added in our transaction: $txn"
+pass "old table deleted and new table created in one generation"
+
+loop=$(cat "$WORK/loop.txt")
+[[ $loop =~ attempts=([0-9]+)\ failures=0 ]] || fail "connects failed during the replacement: $loop"
+pass "no failed connect to 8080 during the replacement ($loop)"
+
+[[ $(q handle) != "$old_handle" ]] || fail "the table was not re-created"
+expect_eq sets "$(q sets)" "helper_ftp,lan_icmp,lan_ifaces,lan_src4,lan_src6,lan_tcp,lan_udp,wan_icmp,wan_ifaces,wan_tcp,wan_udp"
+if peer_connects "$BOX_IP" 9090; then fail "9090 still open after the replacement"; fi
+pass "old set and rules are gone"
+
+# Right rules, one rule missing (as an older version without the ftp helper would have left it):
+# another layout, replaced.
+in_box "$DRIVER" --config "$CONFIG" --open web --print | grep -v 'ct helper set' >"$WORK/older.nft"
+in_box nft delete table inet portcullis
+in_box nft -f "$WORK/older.nft"
+out=$(drive --open web)
+[[ $out == *"rebuilt=1"*"replaced"*"rules, want"* ]] || fail "table missing a rule: $out"
+pass "a table missing one rule is replaced: $out"
+
+# Right layout, wrong elements: patched in place, the counter kept.
+in_box nft add element inet portcullis lan_tcp '{ 9999, 20000-20010 }'
+in_box nft delete element inet portcullis lan_tcp '{ 8080 }'
+handle=$(q handle)
+out=$(drive --open web)
+[[ $out == *"commit ok"*"rebuilt=0"*"adopted"* ]] || fail "wrong elements: $out"
+expect_eq "table handle" "$(q handle)" "$handle"
+expect_eq lan_tcp "$(q elements lan_tcp)" "8080"
+pass "a table with the right layout and wrong elements is patched: $out"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Real traffic over a veth pair from a peer namespace: in enforce mode an open TCP port connects
+# (IPv4 and IPv6, which also needs the neighbour-discovery rule) and a closed one does not, and
+# the drop is counted; in monitor mode the closed port connects too and the counter still counts.
+source "$(dirname "$0")/lib.sh"
+setup_box
+setup_peer
+write_config enforce
+listen_box "$BOX_IP:8080" "$BOX_IP:9090" "[$BOX_IP6]:8080" "[$BOX_IP6]:9090"
+
+# Before any table: everything connects (the listener works).
+peer_connects "$BOX_IP" 9090 || fail "no table yet, but 9090 does not connect"
+
+start_driver --open web
+peer_connects "$BOX_IP" 8080 || fail "enforce: open port 8080 does not connect over IPv4"
+peer_connects "$BOX_IP6" 8080 || fail "enforce: open port 8080 does not connect over IPv6"
+pass "enforce: open port connects (IPv4, IPv6)"
+if peer_connects "$BOX_IP" 9090; then fail "enforce: closed port 9090 connects over IPv4"; fi
+if peer_connects "$BOX_IP6" 9090; then fail "enforce: closed port 9090 connects over IPv6"; fi
+pass "enforce: closed port does not connect (IPv4, IPv6)"
+
+dropped=$(q counter)
+[[ $dropped -gt 0 ]] || fail "enforce: nothing counted as dropped"
+driver_cmd dropped
+grep -q "^dropped $dropped\$" "$WORK/driver.log" ||
+    fail "backend dropped() disagrees with nft ($dropped): $(grep ^dropped "$WORK/driver.log")"
+pass "enforce: $dropped packets counted, and dropped() reads the same"
+
+# Opening 9090 at runtime is a patch; it then connects.
+driver_cmd "open web,high"
+if peer_connects "$BOX_IP" 9090; then fail "9090 is not in any service, yet connects"; fi
+in_box python3 "$HERE/net.py" listen 5 "$BOX_IP:60001" >/dev/null 2>&1 &
+PIDS+=("$!")
+sleep 0.3
+peer_connects "$BOX_IP" 60001 || fail "60001 (in 60000-65535) does not connect after opening high"
+pass "runtime open: 60000-65535 range connects"
+
+# Monitor mode: the same closed port connects, and is counted.
+stop_pid "$DRIVER_PID"
+before=$(q counter)
+start_driver --open web --mode monitor
+expect_eq last-verdict "$(q last-verdict)" "accept"
+peer_connects "$BOX_IP" 9090 || fail "monitor: closed port 9090 does not connect"
+peer_connects "$BOX_IP6" 9090 || fail "monitor: closed port 9090 does not connect over IPv6"
+after=$(q counter)
+# The mode change re-created the table, and with it the counter.
+[[ $after -gt 0 ]] || fail "monitor: the would-be drop was not counted (before $before, after $after)"
+pass "monitor: closed port connects and is counted ($after packets)"
