@@ -1,12 +1,25 @@
 #include "portcullis/backend-factory.hpp"
 
+#include "portcullis/nft-backend.hpp"
+
 namespace portcullis {
 
 std::unique_ptr<Backend> make_backend(const Config& cfg, std::string* error) {
-    // The nftables backend is being written (issue 3); until it lands, only --dry-run runs.
-    (void)cfg;
+    if (cfg.backend == BackendKind::legacy) {
+        if (error)
+            *error = "the legacy (ipset/iptables) backend is not implemented yet; use "
+                     "backend = \"nftables\" or \"auto\"";
+        return nullptr;
+    }
+    CommitResult err;
+    auto nft = make_nft_backend(&err);
+    if (nft)
+        return nft;
     if (error)
-        *error = "the nftables backend is not built yet; run with --dry-run";
+        *error = "nf_tables is not available (" + err.message + ")" +
+                 (cfg.backend == BackendKind::automatic
+                      ? "; the legacy backend for kernels without nf_tables is not implemented yet"
+                      : "");
     return nullptr;
 }
 

@@ -175,10 +175,11 @@ std::string render_rule(const RuleSpec& r) {
 
 std::string render_nft(const TableLayout& l) {
     std::string out = "table inet " + l.table + " {\n";
-    out += "\tct helper " + std::string(ftp_helper_name) +
-           " {\n\t\ttype \"ftp\" protocol tcp\n\t\tl3proto inet\n\t}\n\n";
+    // Objects in the order the backend creates them, which is the order nft lists them.
     out += "\tcounter " + std::string(dropped_counter_name) +
            " {\n\t\tpackets 0 bytes 0\n\t}\n\n";
+    out += "\tct helper " + std::string(ftp_helper_name) +
+           " {\n\t\ttype \"ftp\" protocol tcp\n\t\tl3proto inet\n\t}\n\n";
     for (const auto& s : l.sets) {
         out += "\tset " + s.name + " {\n\t\ttype " + std::string(type_word(s.type)) + "\n";
         if (s.interval)

@@ -74,13 +74,13 @@ TEST_CASE("the default layout, rule by rule", "[ruleset]") {
     DesiredState st = plan(Config{}, c, {}, all_open(c));
     std::string text = render_nft(build_layout(st, "portcullis"));
     CHECK(text == R"(table inet portcullis {
+	counter dropped {
+		packets 0 bytes 0
+	}
+
 	ct helper ftp {
 		type "ftp" protocol tcp
 		l3proto inet
-	}
-
-	counter dropped {
-		packets 0 bytes 0
 	}
 
 	set helper_ftp {
