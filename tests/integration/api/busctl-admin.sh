@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# The D-Bus API driven with busctl on a private bus, as an admin would: every property, every
+# method, the signals, introspection, the errors, and the same mutating calls as an
+# unprivileged user. The daemon runs for real in its own network namespace (nftables there) and
+# a peer namespace sends real traffic over a veth pair.
+set -euo pipefail
+daemon=$1 src=$2
+[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (network namespaces, nftables)"; exit 77; }
+
+tmp=$(mktemp -d /tmp/pc-api.XXXXXX)
+box=pc-api-box-$$ peer=pc-api-peer-$$
+pids=()
+cleanup() {
+    local st=$?
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    ip netns del "$box" 2>/dev/null || true
+    ip netns del "$peer" 2>/dev/null || true
+    if [ $st -ne 0 ] && [ -f "$tmp/daemon.log" ]; then echo "--- daemon log"; cat "$tmp/daemon.log"; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+in_box() { nsenter --net="/run/netns/$box" "$@"; }
+in_peer() { nsenter --net="/run/netns/$peer" "$@"; }
+
+# --- network: box 198.18.0.1 <-> peer 198.18.0.2 over a veth pair
+ip netns add "$box"
+ip netns add "$peer"
+ip link add pcapi0 netns "$box" type veth peer name pcapi1 netns "$peer"
+in_box ip addr add 198.18.0.1/24 dev pcapi0
+in_peer ip addr add 198.18.0.2/24 dev pcapi1
+in_box ip link set pcapi0 up
+in_peer ip link set pcapi1 up
+in_box ip link set lo up
+
+# --- a private system-like bus with our policy file installed
+mkdir -p "$tmp/policy" "$tmp/state"
+cp "$src/conf/dbus/org.portcullis1.conf" "$tmp/policy/"
+sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICY_DIR@|$tmp/policy|" \
+    "$src/tests/integration/api/private-bus.conf.in" >"$tmp/bus.conf"
+dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile &
+pids+=($!)
+addr="unix:path=$tmp/bus"
+for _ in $(seq 100); do [ -S "$tmp/bus" ] && break; sleep 0.05; done
+B=(busctl --address="$addr")
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+chmod 755 "$tmp"
+
+write_config() {
+    cat >"$tmp/p.toml" <<CFG
+mode = "enforce"
+bus = "$addr"
+catalog_dirs = ["$src/conf/catalog.d"]
+state_dir = "$tmp/state"
+[systemd]
+enabled = false
+[always]
+services = ["ssh"]
+CFG
+}
+write_config
+
+start_daemon() {
+    # Background jobs call nsenter directly (not through a shell function) so that $! is the
+    # process itself and killing it really stops it.
+    nsenter --net="/run/netns/$box" "$daemon" --config "$tmp/p.toml" >>"$tmp/daemon.log" 2>&1 &
+    daemon_pid=$!
+    pids+=($daemon_pid)
+    for _ in $(seq 100); do
+        "${B[@]}" get-property org.portcullis1 /org/portcullis1 org.portcullis1.Manager Generation \
+            >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    fail "daemon did not come up on the bus"
+}
+stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" || true; }
+
+M=(org.portcullis1 /org/portcullis1 org.portcullis1.Manager)
+prop() { "${B[@]}" --json=short get-property "${M[@]}" "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["data"]))'; }
+call() { "${B[@]}" --json=short call "${M[@]}" "$@" | python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(json.dumps(d))'; }
+dbus_error() { # AS PATH IFACE.METHOD ARGS...: the error NAME of a call made with dbus-send
+    local as=$1; shift
+    local run=()
+    [ "$as" = nobody ] && run=("${NOBODY[@]}")
+    { "${run[@]}" dbus-send --bus="$addr" --print-reply --reply-timeout=5000 \
+        --dest=org.portcullis1 "$@" 2>&1 || true; } | sed -n 's/^Error \([^:]*\):.*/\1/p'
+}
+nftset() { in_box nft -j list set inet portcullis "$1" | python3 -c '
+import json, sys
+out = []
+for o in json.load(sys.stdin)["nftables"]:
+    for e in o.get("set", {}).get("elem", []):
+        r = e["range"] if isinstance(e, dict) else None
+        out.append("%s-%s" % (r[0], r[1]) if r else str(e))
+print(" ".join(out))'; }
+
+start_daemon
+catalog_size=$("$daemon" --print-catalog --config "$tmp/p.toml" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+version=$("$daemon" --version | awk '{print $2}')
+
+# --- every property
+[ "$(prop Version)" = "\"$version\"" ] || fail "Version $(prop Version)"
+[ "$(prop Mode)" = '"enforce"' ] || fail "Mode"
+[ "$(prop Generation)" = 1 ] || fail "Generation $(prop Generation)"
+[ "$(prop CatalogSize)" = "$catalog_size" ] || fail "CatalogSize $(prop CatalogSize) != $catalog_size"
+[ "$(prop EnabledServices)" = '["ssh"]' ] || fail "EnabledServices $(prop EnabledServices)"
+[ "$(prop OpenPorts)" = '[["any", "tcp", 22, 22]]' ] || fail "OpenPorts $(prop OpenPorts)"
+[ "$(prop LastError)" = '""' ] || fail "LastError"
+[ "$(prop Backend)" = '"nftables"' ] || fail "Backend"
+dropped0=$(prop Dropped)
+ok "properties: Version $version, $catalog_size services, Dropped $dropped0"
+
+# --- tree and introspection
+tree=$("${B[@]}" tree --list org.portcullis1)
+n=$(grep -c '^/org/portcullis1/service/' <<<"$tree")
+[ "$n" -eq "$catalog_size" ] || fail "tree lists $n service objects, want $catalog_size"
+grep -qx /org/portcullis1/service/ds_2daudio <<<"$tree" || fail "escaped path for ds-audio missing"
+"${B[@]}" introspect org.portcullis1 /org/portcullis1 | grep -q '^\.Applied *signal *tasas' || fail "Applied not introspected"
+intro=$("${B[@]}" introspect org.portcullis1 /org/portcullis1/service/smb)
+for p in Id Name Vendor Category Ports OptionalPorts Units Packages Zones Open Reason SetOverride; do
+    grep -q "^\.$p " <<<"$intro" || fail "service introspection lacks $p"
+done
+S=(org.portcullis1 /org/portcullis1/service/smb org.portcullis1.Service)
+[ "$("${B[@]}" get-property "${S[@]}" Id)" = 's "smb"' ] || fail "smb Id"
+[ "$("${B[@]}" get-property "${S[@]}" Open)" = 'b false' ] || fail "smb Open"
+# The introspection data checked into conf/dbus/ is what the daemon serves.
+"${B[@]}" introspect --xml-interface org.portcullis1 /org/portcullis1 >"$tmp/manager.xml"
+"${B[@]}" introspect --xml-interface org.portcullis1 /org/portcullis1/service/ssh >"$tmp/service.xml"
+if [ -n "${PORTCULLIS_UPDATE_XML:-}" ]; then
+    cp "$tmp/manager.xml" "$src/conf/dbus/org.portcullis1.Manager.xml"
+    cp "$tmp/service.xml" "$src/conf/dbus/org.portcullis1.Service.xml"
+fi
+diff -u "$src/conf/dbus/org.portcullis1.Manager.xml" "$tmp/manager.xml" || fail "manager introspection differs from conf/dbus (PORTCULLIS_UPDATE_XML=1 regenerates)"
+diff -u "$src/conf/dbus/org.portcullis1.Service.xml" "$tmp/service.xml" || fail "service introspection differs from conf/dbus"
+ok "tree ($n objects) and introspection"
+
+# --- ListServices
+ls_json=$(call ListServices)
+python3 - "$ls_json" "$catalog_size" <<'PY'
+import json, sys
+rows = json.loads(sys.argv[1])[0]
+assert len(rows) == int(sys.argv[2]), len(rows)
+ssh = [r for r in rows if r[0] == "ssh"][0]
+assert ssh[3] is True and ssh[4] == "always", ssh
+assert all(len(r) == 5 for r in rows)
+PY
+ok "ListServices"
+
+# --- signals: watch the bus while an admin opens smb
+"${B[@]}" --json=short monitor --match "sender=org.portcullis1" >"$tmp/monitor.json" 2>/dev/null &
+mon=$!
+pids+=($mon)
+sleep 0.5
+"${B[@]}" call "${S[@]}" SetOverride s open
+[ "$(nftset any_tcp)" = "22 139 445" ] || fail "after opening smb, any_tcp is '$(nftset any_tcp)'"
+"${B[@]}" call "${M[@]}" SetOverride ss smb open # no change: no signal
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null || true
+python3 - "$tmp/monitor.json" <<'PY'
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sigs = [m for m in msgs if m.get("type") == "signal"]
+applied = [m for m in sigs if m["member"] == "Applied"]
+assert len(applied) == 1, applied
+gen, opened, closed = applied[0]["payload"]["data"]
+assert (gen, opened, closed) == (2, ["smb"], []), applied[0]["payload"]
+pc = [m for m in sigs if m["member"] == "PropertiesChanged" and m["path"] == "/org/portcullis1"]
+assert len(pc) == 1, f"{len(pc)} PropertiesChanged on the manager, want exactly 1"
+changed = pc[0]["payload"]["data"][1]
+assert set(changed) == {"Generation", "EnabledServices", "OpenPorts"}, changed
+svc = [m for m in sigs if m["member"] == "PropertiesChanged" and m["path"] == "/org/portcullis1/service/smb"]
+assert len(svc) == 1 and set(svc[0]["payload"]["data"][1]) == {"Open", "Reason"}, svc
+others = [m for m in sigs if m["member"] == "PropertiesChanged" and m["path"] not in
+          ("/org/portcullis1", "/org/portcullis1/service/smb")]
+assert not others, others
+print("signals:", len(sigs))
+PY
+ok "Applied and PropertiesChanged once per transaction, none when nothing changed"
+
+# --- Explain
+[ "$(call Explain sq tcp 445)" = '[[["any", "smb", "override"]]]' ] || fail "Explain 445: $(call Explain sq tcp 445)"
+[ "$(call Explain sq tcp 22)" = '[[["any", "ssh", "always"]]]' ] || fail "Explain 22"
+[ "$(call Explain sq udp 445)" = '[[]]' ] || fail "Explain udp 445 should be closed"
+ok "Explain"
+
+# --- PreviewRuleset is what nft lists
+call PreviewRuleset | python3 -c 'import json,sys; print(json.load(sys.stdin)[0], end="")' >"$tmp/preview.nft"
+in_box nft list table inet portcullis | sed 's/packets [0-9]* bytes [0-9]*/packets 0 bytes 0/' >"$tmp/live.nft"
+diff -u "$tmp/live.nft" "$tmp/preview.nft" || fail "PreviewRuleset differs from nft list table"
+ok "PreviewRuleset matches nft list table"
+
+# --- Audit: a listener on an open port, one on a closed port, one on loopback
+nsenter --net="/run/netns/$box" python3 -c '
+import socket, time
+socks = []
+for addr, port in (("0.0.0.0", 445), ("0.0.0.0", 8080), ("127.0.0.1", 8081)):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port)); s.listen(); socks.append(s)
+time.sleep(30)' &
+lst=$!
+pids+=($lst)
+sleep 0.5
+audit=$(call Audit)
+kill "$lst"
+python3 - "$audit" <<'PY'
+import json, sys
+rows = json.loads(sys.argv[1])[0]
+assert ["tcp", 445, "0.0.0.0", ["any"]] in rows, rows
+assert ["tcp", 8080, "0.0.0.0", []] in rows, rows
+assert not any(r[1] == 8081 for r in rows), rows
+PY
+ok "Audit"
+
+# --- Dropped counts a real packet to a closed port
+in_peer python3 -c '
+import socket
+s = socket.socket(); s.settimeout(0.5)
+try:
+    s.connect(("198.18.0.1", 9)); raise SystemExit("port 9 should be closed")
+except (socket.timeout, TimeoutError): pass' || fail "connect to a closed port did not time out"
+dropped1=$(prop Dropped)
+[ "$dropped1" -gt "$dropped0" ] || fail "Dropped did not grow ($dropped0 -> $dropped1)"
+ok "Dropped $dropped0 -> $dropped1"
+
+# --- errors
+E=(/org/portcullis1 org.portcullis1.Manager.SetOverride)
+[ "$(dbus_error root "${E[@]}" string:ssh string:closed)" = org.portcullis1.Error.WouldLockOut ] || fail WouldLockOut
+[ "$(dbus_error root "${E[@]}" string:nope string:open)" = org.portcullis1.Error.UnknownService ] || fail UnknownService
+[ "$(dbus_error root "${E[@]}" string:smb string:wide-open)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "bad state"
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:sctp uint16:1)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "bad proto"
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp uint16:0)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "port 0"
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "missing arg"
+[ "$(dbus_error root /org/portcullis1/service/nope org.portcullis1.Service.SetOverride string:open)" = org.freedesktop.DBus.Error.UnknownObject ] || fail "unknown object"
+[ "$(prop Generation)" = 2 ] || fail "errors changed the generation"
+ok "errors: WouldLockOut, UnknownService, InvalidArgs"
+
+# --- unprivileged callers: reads work, mutations are refused and change nothing
+before=$(in_box nft list table inet portcullis)
+[ "$("${NOBODY[@]}" "${B[@]}" get-property "${M[@]}" EnabledServices)" = 'as 2 "smb" "ssh"' ] || fail "nobody cannot read"
+[ "$(dbus_error nobody "${E[@]}" string:smb string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || fail "nobody SetOverride"
+[ "$(dbus_error nobody /org/portcullis1/service/smb org.portcullis1.Service.SetOverride string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || fail "nobody service SetOverride"
+[ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.Reload)" = org.freedesktop.DBus.Error.AccessDenied ] || fail "nobody Reload"
+out=$("${NOBODY[@]}" "${B[@]}" call "${M[@]}" SetOverride ss smb closed 2>&1 || true)
+[ "$out" = "Call failed: Access denied" ] || fail "busctl as nobody: $out"
+[ "$(prop Generation)" = 2 ] || fail "an unprivileged call changed the generation"
+[ "$(in_box nft list table inet portcullis)" = "$before" ] || fail "an unprivileged call changed the ruleset"
+# The policy file: only root may own the name.
+owner=$({ "${NOBODY[@]}" "${B[@]}" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus RequestName su org.portcullis1 4 2>&1 || true; })
+grep -q 'Access denied\|not allowed' <<<"$owner" || fail "nobody could ask for the name: $owner"
+ok "unprivileged: reads yes; SetOverride, Reload and owning the name no"
+
+# --- Reload: a broken config changes nothing and says where
+cp "$tmp/p.toml" "$tmp/p.good"
+printf '[zones.lan]\ninterfaces = ["pcapi0"]\nsources = ["198.18.0.1/24"]\n' >>"$tmp/p.toml"
+before=$(in_box nft list table inet portcullis)
+err=$("${B[@]}" call "${M[@]}" Reload 2>&1 || true)
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Reload)" = org.portcullis1.Error.InvalidConfig ] || fail "Reload error name"
+grep -q "$tmp/p.toml:11:12: bad source" <<<"$err" || fail "Reload error lacks FILE:LINE:COLUMN: $err"
+grep -q "$tmp/p.toml:11:12: bad source" <<<"$(prop LastError)" || fail "LastError: $(prop LastError)"
+[ "$(in_box nft list table inet portcullis)" = "$before" ] || fail "a broken reload changed the ruleset"
+[ "$(prop EnabledServices)" = '["smb", "ssh"]' ] || fail "a broken reload changed the state"
+cp "$tmp/p.good" "$tmp/p.toml"
+"${B[@]}" call "${M[@]}" Reload
+[ "$(prop LastError)" = '""' ] || fail "LastError not cleared"
+ok "Reload: InvalidConfig with position, nothing changed; fixed file reloads"
+
+# --- overrides survive a restart, and the table is adopted
+[ -f "$tmp/state/overrides.toml" ] || fail "no overrides file"
+grep -q '^smb = "open"' "$tmp/state/overrides.toml" || fail "override not persisted"
+stop_daemon
+in_box nft list table inet portcullis >/dev/null || fail "the table went away with the daemon"
+start_daemon
+[ "$(prop EnabledServices)" = '["smb", "ssh"]' ] || fail "override lost over a restart"
+[ "$(nftset any_tcp)" = "22 139 445" ] || fail "restart changed any_tcp: $(nftset any_tcp)"
+"${B[@]}" call "${S[@]}" SetOverride s auto
+[ "$(prop EnabledServices)" = '["ssh"]' ] || fail "auto did not close smb"
+grep -q smb "$tmp/state/overrides.toml" && fail "auto left smb in the overrides file"
+ok "overrides persist across restarts; auto removes them"
+echo "all D-Bus API checks passed"
