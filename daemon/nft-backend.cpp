@@ -14,13 +14,23 @@ using namespace nft;
 
 namespace {
 
-std::string errno_text(int negative_errno) { return std::strerror(-negative_errno); }
+std::string errno_text(int negative_errno) {
+    return std::strerror(-negative_errno);
+}
 
 CommitResult failure(int error, std::string message) {
     CommitResult r;
     r.error = error;
     r.message = std::move(message);
     return r;
+}
+
+// A freshly allocated libnftnl object, or std::bad_alloc (caught where requests are made).
+template <class Ptr>
+Ptr must(Ptr p) {
+    if (!p)
+        throw std::bad_alloc();
+    return p;
 }
 
 // How often to re-read a table whose dump the kernel interrupted because the ruleset changed.
@@ -51,7 +61,9 @@ std::unique_ptr<NftBackend> NftBackend::open(CommitResult* err) {
     return b;
 }
 
-std::unique_ptr<Backend> make_nft_backend(CommitResult* err) { return NftBackend::open(err); }
+std::unique_ptr<Backend> make_nft_backend(CommitResult* err) {
+    return NftBackend::open(err);
+}
 
 int NftBackend::generation(std::uint32_t* gen) {
     return sock_.request(NFT_MSG_GETGEN, NLM_F_ACK, nullptr, [&](const nlmsghdr* nlh) {
@@ -76,53 +88,71 @@ int NftBackend::read_table(const std::string& table, TableModel* out) {
         int r = generation(&gen_before);
         if (r < 0)
             return r;
-        r = sock_.request(NFT_MSG_GETTABLE, NLM_F_ACK, [&](nlmsghdr* nlh) {
-            TablePtr t(nftnl_table_alloc());
-            nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table.c_str());
-            nftnl_table_nlmsg_build_payload(nlh, t.get());
-        }, apply);
+        r = sock_.request(
+            NFT_MSG_GETTABLE, NLM_F_ACK,
+            [&](nlmsghdr* nlh) {
+                TablePtr t = must(TablePtr(nftnl_table_alloc()));
+                nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table.c_str());
+                nftnl_table_nlmsg_build_payload(nlh, t.get());
+            },
+            apply);
         if (r == -ENOENT)
             r = 0; // no table: an empty model
         else if (r == 0)
-            r = sock_.request(NFT_MSG_GETCHAIN, NLM_F_DUMP, [&](nlmsghdr* nlh) {
-                ChainPtr c(nftnl_chain_alloc());
-                nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table.c_str());
-                nftnl_chain_nlmsg_build_payload(nlh, c.get());
-            }, apply);
+            r = sock_.request(
+                NFT_MSG_GETCHAIN, NLM_F_DUMP,
+                [&](nlmsghdr* nlh) {
+                    ChainPtr c = must(ChainPtr(nftnl_chain_alloc()));
+                    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table.c_str());
+                    nftnl_chain_nlmsg_build_payload(nlh, c.get());
+                },
+                apply);
         if (r == 0 && out->exists())
-            r = sock_.request(NFT_MSG_GETSET, NLM_F_DUMP, [&](nlmsghdr* nlh) {
-                SetPtr s(nftnl_set_alloc());
-                nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
-                nftnl_set_nlmsg_build_payload(nlh, s.get());
-            }, apply);
+            r = sock_.request(
+                NFT_MSG_GETSET, NLM_F_DUMP,
+                [&](nlmsghdr* nlh) {
+                    SetPtr s = must(SetPtr(nftnl_set_alloc()));
+                    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+                    nftnl_set_nlmsg_build_payload(nlh, s.get());
+                },
+                apply);
         if (r == 0 && out->exists())
-            r = sock_.request(NFT_MSG_GETOBJ, NLM_F_DUMP, [&](nlmsghdr* nlh) {
-                ObjPtr o(nftnl_obj_alloc());
-                nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, table.c_str());
-                nftnl_obj_nlmsg_build_payload(nlh, o.get());
-            }, apply);
+            r = sock_.request(
+                NFT_MSG_GETOBJ, NLM_F_DUMP,
+                [&](nlmsghdr* nlh) {
+                    ObjPtr o = must(ObjPtr(nftnl_obj_alloc()));
+                    nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, table.c_str());
+                    nftnl_obj_nlmsg_build_payload(nlh, o.get());
+                },
+                apply);
         if (r == 0 && out->exists()) {
             std::vector<std::string> names;
             for (const auto& [key, set] : out->sets())
                 names.push_back(set.def.name);
             for (const std::string& name : names) {
-                r = sock_.request(NFT_MSG_GETSETELEM, NLM_F_DUMP, [&](nlmsghdr* nlh) {
-                    SetPtr s(nftnl_set_alloc());
-                    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
-                    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
-                    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
-                }, apply);
+                r = sock_.request(
+                    NFT_MSG_GETSETELEM, NLM_F_DUMP,
+                    [&](nlmsghdr* nlh) {
+                        SetPtr s = must(SetPtr(nftnl_set_alloc()));
+                        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+                        nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
+                        nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+                    },
+                    apply);
                 if (r < 0)
                     break;
             }
         }
         // Rules last: their lookups are resolved against the sets read above.
         if (r == 0 && out->exists())
-            r = sock_.request(NFT_MSG_GETRULE, NLM_F_DUMP, [&](nlmsghdr* nlh) {
-                RulePtr rl(nftnl_rule_alloc());
-                nftnl_rule_set_str(rl.get(), NFTNL_RULE_TABLE, table.c_str());
-                nftnl_rule_nlmsg_build_payload(nlh, rl.get());
-            }, apply);
+            r = sock_.request(
+                NFT_MSG_GETRULE, NLM_F_DUMP,
+                [&](nlmsghdr* nlh) {
+                    RulePtr rl = must(RulePtr(nftnl_rule_alloc()));
+                    nftnl_rule_set_str(rl.get(), NFTNL_RULE_TABLE, table.c_str());
+                    nftnl_rule_nlmsg_build_payload(nlh, rl.get());
+                },
+                apply);
         if (r == -EINTR)
             continue;
         if (r < 0)
@@ -150,7 +180,7 @@ CommitResult NftBackend::rebuild(const TableLayout& desired, const std::string* 
     if (drop_table) {
         // The config renamed the table: the old one still filters, so it goes in the same
         // transaction as the new one arrives (add first, so the delete works if it is gone).
-        TablePtr t(nftnl_table_alloc());
+        TablePtr t = must(TablePtr(nftnl_table_alloc()));
         nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, drop_table->c_str());
         for (std::uint16_t type : {NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE}) {
             nlmsghdr* nlh = b.begin_message(type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
@@ -184,8 +214,7 @@ CommitResult NftBackend::patch_or_rebuild(const TableLayout& desired,
         std::string first = res.message;
         res = rebuild(desired);
         if (res)
-            res.message = "the table had changed behind our back (" + first +
-                          "); rebuilt it";
+            res.message = "the table had changed behind our back (" + first + "); rebuilt it";
     }
     return res;
 }
@@ -227,8 +256,8 @@ CommitResult NftBackend::adopt(const TableLayout& desired) {
     // counter survive a restart.
     CommitResult res = patch_or_rebuild(desired, diffs);
     if (res && !res.rebuilt)
-        res.message = "adopted table inet " + desired.table + " (" +
-                      std::to_string(diffs.size()) + " sets patched)";
+        res.message = "adopted table inet " + desired.table + " (" + std::to_string(diffs.size()) +
+                      " sets patched)";
     return res;
 }
 
@@ -266,6 +295,8 @@ CommitResult NftBackend::repair() {
         return res;
     } catch (const std::bad_alloc&) {
         return failure(-ENOMEM, "out of memory encoding the batch");
+    } catch (const std::exception& e) {
+        return failure(-EINVAL, e.what());
     }
 }
 
@@ -316,21 +347,24 @@ std::optional<std::uint64_t> NftBackend::dropped() {
     if (!applied_)
         return std::nullopt;
     std::optional<std::uint64_t> packets;
-    int r = sock_.request(NFT_MSG_GETOBJ, NLM_F_ACK, [&](nlmsghdr* nlh) {
-        ObjPtr o(nftnl_obj_alloc());
-        nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, applied_->table.c_str());
-        nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, std::string(dropped_counter_name).c_str());
-        nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-        nftnl_obj_nlmsg_build_payload(nlh, o.get());
-    }, [&](const nlmsghdr* nlh) {
-        ObjPtr o(nftnl_obj_alloc());
-        if (!o)
-            return -ENOMEM;
-        if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
-            return -EINVAL;
-        packets = nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS);
-        return 0;
-    });
+    int r = sock_.request(
+        NFT_MSG_GETOBJ, NLM_F_ACK,
+        [&](nlmsghdr* nlh) {
+            ObjPtr o = must(ObjPtr(nftnl_obj_alloc()));
+            nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, applied_->table.c_str());
+            nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, std::string(dropped_counter_name).c_str());
+            nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+            nftnl_obj_nlmsg_build_payload(nlh, o.get());
+        },
+        [&](const nlmsghdr* nlh) {
+            ObjPtr o(nftnl_obj_alloc());
+            if (!o)
+                return -ENOMEM;
+            if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
+                return -EINVAL;
+            packets = nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS);
+            return 0;
+        });
     if (r < 0)
         return std::nullopt;
     return packets;

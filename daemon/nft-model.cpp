@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
-#include <cstdio>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -53,8 +52,8 @@ std::string expr_text(const nftnl_expr* e) {
     const char* name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
     std::string out = name ? name : "?";
     if (n > 0)
-        out += " " + std::string(buf, std::min<std::size_t>(static_cast<std::size_t>(n),
-                                                            sizeof buf - 1));
+        out += " " +
+               std::string(buf, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
     return out;
 }
 
@@ -84,8 +83,7 @@ int parse_rule(const nlmsghdr* nlh, const std::string& table, std::vector<RuleMo
                 text += " dreg " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG));
             if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
                 nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) != 0)
-                text +=
-                    " flags " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS));
+                text += " flags " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS));
             m.lookups.emplace_back(m.exprs.size(),
                                    set_key(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET),
                                            nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_SET_ID),
@@ -101,8 +99,7 @@ int parse_rule(const nlmsghdr* nlh, const std::string& table, std::vector<RuleMo
 
 std::string anon_text(const SetModel& s) {
     std::string out = "{type " + std::to_string(s.def.key_type) + " len " +
-                      std::to_string(s.def.key_len) + " flags " + std::to_string(s.def.flags) +
-                      ":";
+                      std::to_string(s.def.key_len) + " flags " + std::to_string(s.def.flags) + ":";
     for (const RawElem& e : s.elems)
         out += " " + hex(e.key) + (e.end ? "e" : "");
     return out + "}";
@@ -211,8 +208,8 @@ int TableModel::apply(const nlmsghdr* nlh) {
         if (!t || table_ != t)
             return 0;
         auto id = top_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID);
-        auto key = set_key(nftnl_set_get_str(s.get(), NFTNL_SET_NAME), id.has_value(),
-                           id.value_or(0));
+        auto key =
+            set_key(nftnl_set_get_str(s.get(), NFTNL_SET_NAME), id.has_value(), id.value_or(0));
         auto found = sets_.find(key);
         if (found == sets_.end())
             return -ENOENT;
@@ -227,9 +224,9 @@ int TableModel::apply(const nlmsghdr* nlh) {
                 static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
             if (!data)
                 return -EINVAL;
-            bool end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
-                       (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
-                        NFT_SET_ELEM_INTERVAL_END);
+            bool end =
+                nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+                (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
             RawElem raw{Key(data, data + len), end};
             if (add)
                 found->second.elems.insert(std::move(raw));

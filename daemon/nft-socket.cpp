@@ -1,14 +1,13 @@
 #include "portcullis/nft-socket.hpp"
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <libnftnl/common.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <new>
 #include <poll.h>
 #include <set>
 #include <sys/socket.h>
@@ -19,14 +18,16 @@ namespace {
 
 // Big enough for any message a dump sends (the kernel sizes dump chunks from the reader's
 // buffer, up to 32 KiB) with room to spare.
-constexpr std::size_t rx_buffer_bytes = 64 * 1024;
+constexpr std::size_t rx_buffer_bytes = std::size_t{64} * 1024;
 // The kernel answers a batch while it is still in sendmsg(): the acks are queued before we
 // read. A timeout only guards against a kernel that never answers.
 constexpr int reply_timeout_ms = 5000;
 // Events of a big commit of our own (one per element) must not overrun the listener.
 constexpr int event_rcvbuf_bytes = 4 * 1024 * 1024;
 
-std::string errno_text(int negative_errno) { return std::strerror(-negative_errno); }
+std::string errno_text(int negative_errno) {
+    return std::strerror(-negative_errno);
+}
 
 int set_int_opt(mnl_socket* nl, int level, int opt, int value) {
     if (setsockopt(mnl_socket_get_fd(nl), level, opt, &value, sizeof value) < 0)
@@ -52,8 +53,9 @@ int NftSocket::open() {
     return 0;
 }
 
-int NftSocket::fd() const { return nl_ ? mnl_socket_get_fd(nl_.get()) : -1; }
-
+int NftSocket::fd() const {
+    return nl_ ? mnl_socket_get_fd(nl_.get()) : -1;
+}
 
 int NftSocket::ensure_sndbuf(std::size_t bytes) {
     if (bytes <= sndbuf_)
@@ -161,8 +163,12 @@ int NftSocket::request(std::uint16_t type, std::uint16_t flags,
     std::uint32_t seq = seq_++;
     std::vector<char> buf(8192);
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET, flags, seq);
-    if (payload)
-        payload(nlh);
+    try {
+        if (payload)
+            payload(nlh);
+    } catch (const std::bad_alloc&) {
+        return -ENOMEM;
+    }
     if (mnl_socket_sendto(nl_.get(), nlh, nlh->nlmsg_len) < 0)
         return -errno;
 
@@ -199,7 +205,12 @@ int NftSocket::request(std::uint16_t type, std::uint16_t flags,
                 continue;
             }
             if (result == 0 && on_reply) {
-                int r = on_reply(m);
+                int r = 0;
+                try {
+                    r = on_reply(m);
+                } catch (const std::bad_alloc&) {
+                    r = -ENOMEM;
+                }
                 if (r < 0)
                     result = r;
             }
@@ -223,7 +234,9 @@ int NftEventSocket::open() {
     return 0;
 }
 
-int NftEventSocket::fd() const { return nl_ ? mnl_socket_get_fd(nl_.get()) : -1; }
+int NftEventSocket::fd() const {
+    return nl_ ? mnl_socket_get_fd(nl_.get()) : -1;
+}
 
 int NftEventSocket::drain(const std::function<void(const nlmsghdr*)>& on_event) {
     if (!nl_)

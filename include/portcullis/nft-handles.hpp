@@ -11,7 +11,6 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
-
 #include <memory>
 
 namespace portcullis::nft {

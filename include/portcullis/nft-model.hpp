@@ -19,7 +19,7 @@ namespace portcullis::nft {
 
 struct ChainModel {
     std::string name;
-    std::string type;     // "filter"; empty for a regular chain
+    std::string type; // "filter"; empty for a regular chain
     std::uint32_t hooknum = 0;
     std::int32_t prio = 0;
     std::uint32_t policy = 0;
@@ -56,7 +56,7 @@ struct SetModel {
 
 struct RuleModel {
     std::string chain;
-    std::vector<std::string> exprs;                      // libnftnl's text for each expression
+    std::vector<std::string> exprs;                           // libnftnl's text for each expression
     std::vector<std::pair<std::size_t, std::string>> lookups; // expression index -> set key
 };
 

@@ -4,9 +4,8 @@
 #include "portcullis/nft-handles.hpp"
 #include "portcullis/nft-model.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
+#include <catch2/catch.hpp>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -16,9 +15,13 @@ using namespace portcullis::nft;
 
 namespace {
 
-std::uint16_t type_of(const nlmsghdr* h) { return static_cast<std::uint16_t>(NFNL_MSG_TYPE(h->nlmsg_type)); }
+std::uint16_t type_of(const nlmsghdr* h) {
+    return static_cast<std::uint16_t>(NFNL_MSG_TYPE(h->nlmsg_type));
+}
 
-Cidr cidr(const char* text) { return *parse_cidr(text); }
+Cidr cidr(const char* text) {
+    return *parse_cidr(text);
+}
 
 // A layout with one zone of every kind of set: interfaces, v4 and v6 sources, ports (with the
 // 65535 edge), icmp.
@@ -62,9 +65,11 @@ ParsedElems parse_elems(const nlmsghdr* h) {
     out.set = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
     out.table = nftnl_set_get_str(s.get(), NFTNL_SET_TABLE);
     SetElemsIterPtr it(nftnl_set_elems_iter_create(s.get()));
-    for (auto* e = nftnl_set_elems_iter_next(it.get()); e; e = nftnl_set_elems_iter_next(it.get())) {
+    for (auto* e = nftnl_set_elems_iter_next(it.get()); e;
+         e = nftnl_set_elems_iter_next(it.get())) {
         std::uint32_t len = 0;
-        const auto* k = static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+        const auto* k =
+            static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
         bool end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
                    (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
         out.elems.push_back({Key(k, k + len), end});
@@ -73,7 +78,8 @@ ParsedElems parse_elems(const nlmsghdr* h) {
 }
 
 // Every NEWSETELEM of the batch for one set, in order.
-std::vector<ParsedElem> elems_of(const Batch& b, const std::string& set, std::uint16_t type = NFT_MSG_NEWSETELEM) {
+std::vector<ParsedElem> elems_of(const Batch& b, const std::string& set,
+                                 std::uint16_t type = NFT_MSG_NEWSETELEM) {
     std::vector<ParsedElem> out;
     for (const nlmsghdr* h : b.headers()) {
         if (type_of(h) != type)
@@ -130,7 +136,8 @@ TEST_CASE("a batch is BEGIN, acked messages with increasing sequence numbers, EN
     CHECK(b.find(101)->what == "NFT_MSG_NEWTABLE portcullis");
 }
 
-TEST_CASE("a rebuild replaces the table atomically: add, delete, create, then everything", "[nft-batch]") {
+TEST_CASE("a rebuild replaces the table atomically: add, delete, create, then everything",
+          "[nft-batch]") {
     Batch b = rebuild_of(sample_layout());
     auto hs = b.headers();
     REQUIRE(hs.size() > 6);
@@ -234,7 +241,8 @@ TEST_CASE("sets: exactly those of the layout, with nft's key types and lengths",
     CHECK(got["__set%d"] == SetDef{"__set%d", NFT_SET_ANONYMOUS | NFT_SET_CONSTANT, 29, 1});
 }
 
-TEST_CASE("port ranges are a start and an end at last+1; a range to 65535 has no end", "[nft-batch]") {
+TEST_CASE("port ranges are a start and an end at last+1; a range to 65535 has no end",
+          "[nft-batch]") {
     Batch b = rebuild_of(sample_layout());
     auto e = elems_of(b, "lan_tcp");
     // 22, 5000-5001, 60000-65535, in this order, start before end.
@@ -323,16 +331,20 @@ TEST_CASE("rules: the expressions nft itself emits, in layout order", "[nft-batc
     // Expected texts are libnftnl's, as `nft --debug=netlink` printed them for the same rules.
     const std::string accept = " [immediate reg 0 accept ]";
     CHECK(rules[0] == "input: [ct load state => reg 1 ] [bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ "
-                      "0x00000000 ] [cmp neq reg 1 0x00000000 ]" + accept);
+                      "0x00000000 ] [cmp neq reg 1 0x00000000 ]" +
+                          accept);
     CHECK(rules[1] == "input: [meta load iif => reg 1 ] [cmp eq reg 1 0x00000001 ]" + accept);
     CHECK(rules[2] == "input: [meta load nfproto => reg 1 ] [cmp eq reg 1 0x0000000a ] [meta load "
                       "l4proto => reg 1 ] [cmp eq reg 1 0x0000003a ] [payload load 1b @ transport "
                       "header + 0 => reg 1 ] [lookup reg 1 set {type 29 len 1 flags 3: 85 86 87 "
-                      "88}]" + accept);
+                      "88}]" +
+                          accept);
     CHECK(rules[3] == "input: [meta load l4proto => reg 1 ] [cmp eq reg 1 0x00000011 ] [payload "
-                      "load 4b @ transport header + 0 => reg 1 ] [cmp eq reg 1 0x44004300 ]" + accept);
+                      "load 4b @ transport header + 0 => reg 1 ] [cmp eq reg 1 0x44004300 ]" +
+                          accept);
     CHECK(rules[4] == "input: [meta load l4proto => reg 1 ] [cmp eq reg 1 0x00000011 ] [payload "
-                      "load 4b @ transport header + 0 => reg 1 ] [cmp eq reg 1 0x22022302 ]" + accept);
+                      "load 4b @ transport header + 0 => reg 1 ] [cmp eq reg 1 0x22022302 ]" +
+                          accept);
     CHECK(rules[5] == "input: [meta load l4proto => reg 1 ] [cmp eq reg 1 0x00000006 ] [payload "
                       "load 2b @ transport header + 2 => reg 1 ] [lookup reg 1 set @helper_ftp] "
                       "[objref type 3 name ftp ]");
@@ -340,21 +352,25 @@ TEST_CASE("rules: the expressions nft itself emits, in layout order", "[nft-batc
                       "load nfproto => reg 1 ] [cmp eq reg 1 0x00000002 ] [payload load 4b @ "
                       "network header + 12 => reg 1 ] [lookup reg 1 set @lan_src4] [meta load "
                       "l4proto => reg 1 ] [cmp eq reg 1 0x00000006 ] [payload load 2b @ transport "
-                      "header + 2 => reg 1 ] [lookup reg 1 set @lan_tcp]" + accept);
+                      "header + 2 => reg 1 ] [lookup reg 1 set @lan_tcp]" +
+                          accept);
     CHECK(rules[7].find("[cmp eq reg 1 0x00000011 ] [payload load 2b @ transport header + 2 => "
                         "reg 1 ] [lookup reg 1 set @lan_udp]") != std::string::npos);
     CHECK(rules[8] == "input: [meta load iifname => reg 1 ] [lookup reg 1 set @lan_ifaces] [meta "
                       "load nfproto => reg 1 ] [cmp eq reg 1 0x00000002 ] [payload load 4b @ "
                       "network header + 12 => reg 1 ] [lookup reg 1 set @lan_src4] [meta load "
-                      "l4proto => reg 1 ] [lookup reg 1 set @lan_icmp]" + accept);
+                      "l4proto => reg 1 ] [lookup reg 1 set @lan_icmp]" +
+                          accept);
     CHECK(rules[9] == "input: [meta load iifname => reg 1 ] [lookup reg 1 set @lan_ifaces] [meta "
                       "load nfproto => reg 1 ] [cmp eq reg 1 0x0000000a ] [payload load 16b @ "
                       "network header + 8 => reg 1 ] [lookup reg 1 set @lan_src6] [meta load "
                       "l4proto => reg 1 ] [cmp eq reg 1 0x00000006 ] [payload load 2b @ transport "
-                      "header + 2 => reg 1 ] [lookup reg 1 set @lan_tcp]" + accept);
+                      "header + 2 => reg 1 ] [lookup reg 1 set @lan_tcp]" +
+                          accept);
     CHECK(rules[12] == "input: [meta load iifname => reg 1 ] [lookup reg 1 set @wan_ifaces] [meta "
                        "load l4proto => reg 1 ] [cmp eq reg 1 0x00000006 ] [payload load 2b @ "
-                       "transport header + 2 => reg 1 ] [lookup reg 1 set @wan_tcp]" + accept);
+                       "transport header + 2 => reg 1 ] [lookup reg 1 set @wan_tcp]" +
+                           accept);
     CHECK(rules.back() == "input: [objref type 1 name dropped ] [immediate reg 0 drop ]");
 
     auto monitor = rule_texts(rebuild_of(sample_layout(Mode::monitor)), "portcullis");

@@ -57,8 +57,8 @@ std::vector<std::string> split(const std::string& s) {
 }
 
 void report(const char* what, const CommitResult& r) {
-    std::cout << what << (r ? " ok" : " FAILED") << " error=" << r.error
-              << " rebuilt=" << r.rebuilt << " messages=" << r.messages << " bytes=" << r.bytes
+    std::cout << what << (r ? " ok" : " FAILED") << " error=" << r.error << " rebuilt=" << r.rebuilt
+              << " messages=" << r.messages << " bytes=" << r.bytes
               << (r.message.empty() ? "" : ": " + r.message) << std::endl;
 }
 
@@ -184,7 +184,8 @@ int main(int argc, char** argv) {
         std::ifstream cmds(o.cmd_file);
         for (std::string line; std::getline(cmds, line);) {
             std::string word = line.substr(0, line.find(' '));
-            std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+            std::string arg =
+                line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
             if (word == "open") {
                 open = split(arg);
                 layout = layout_for(loaded, o, open);
