@@ -7,6 +7,7 @@
 #include <libnftnl/gen.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <new>
 
 namespace portcullis {
 

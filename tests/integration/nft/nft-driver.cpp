@@ -5,6 +5,7 @@
 //   nft-driver --config PATH [--open ID,ID] [--mode enforce|monitor] [--watch] [--no-heal]
 //              [--cmd FILE] [--state FILE] [--print]
 //
+// --probe exits 0 at once (the tests check that this binary runs on this machine at all).
 // --print writes the table as render_nft() text (what `nft -f` would load) and touches nothing.
 // With --watch, SIGHUP makes it run each line of the --cmd file:
 //   open ID,ID     plan again with exactly these services forced open, and commit
@@ -101,6 +102,8 @@ int main(int argc, char** argv) {
             o.open = split(value());
         else if (a == "--mode")
             o.mode = value();
+        else if (a == "--probe")
+            return 0;
         else if (a == "--print")
             o.print = true;
         else if (a == "--watch")
