@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# Helpers of the daemon's end-to-end tests, on top of ../lib/harness.sh: the real portcullisd in
+# the box network namespace, a listener there, and connects from the peer namespace.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+
+: "${PORTCULLISD:?PORTCULLISD must name the daemon binary (ctest sets it)}"
+DM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DM_PORT=18080
+
+# A local catalogue: one service on 18080/tcp provided by pc-web.service, and a template one.
+dm_write_catalog() {
+    mkdir -p "$PC_TMP/catalog.d"
+    cat >"$PC_TMP/catalog.d/50-test.toml" <<CAT
+[[service]]
+id = "pc-web"
+name = "Test web service"
+vendor = "local"
+category = "test"
+ports = ["$DM_PORT/tcp"]
+units = ["pc-web.service"]
+packages = ["PcWeb"]
+
+[[service]]
+id = "pc-vpn"
+name = "Test template service"
+vendor = "local"
+category = "test"
+ports = ["18443/tcp"]
+units = ["pc-vpn@.service"]
+CAT
+}
+
+# dm_write_config OPEN_WHEN [MODE] [EXTRA TOML...]
+dm_write_config() {
+    local open_when=$1 mode=${2:-enforce}
+    shift 2 || shift $#
+    cat >"$PC_TMP/portcullis.toml" <<CFG
+mode = "$mode"
+bus = "${PC_SESSION_BUS:-${PC_BUS_ADDRESS:-user}}"
+catalog_dirs = ["$PC_TMP/catalog.d"]
+state_dir = "$PC_TMP/portcullis-state"
+[systemd]
+open_when = "$open_when"
+CFG
+    local line
+    for line in "$@"; do printf '%s\n' "$line" >>"$PC_TMP/portcullis.toml"; done
+}
+
+# A unit that only runs (the listener is ours, so the port's fate is the firewall's alone).
+dm_write_units() {
+    pc_write_unit pc-web.service <<'UNIT'
+[Unit]
+Description=portcullis test service
+[Service]
+ExecStart=/bin/sleep 300
+[Install]
+WantedBy=default.target
+UNIT
+    pc_write_unit pc-vpn@.service <<'UNIT'
+[Unit]
+Description=portcullis test template %i
+[Service]
+ExecStart=/bin/sleep 300
+[Install]
+WantedBy=default.target
+UNIT
+    pc_systemctl daemon-reload
+}
+
+# dm_start_daemon [ARGS...]: the daemon in the box; waits for its first commit.
+dm_start_daemon() {
+    pc_spawn daemon pc_run_in_box "$PORTCULLISD" --config "$PC_TMP/portcullis.toml" "$@"
+    DM_DAEMON_PID=$PC_LAST_PID
+    pc_wait_for 15 grep -q 'ready:' "$PC_TMP/daemon.log" || pc_fail "the daemon never became ready"
+}
+
+# dm_listen [PORT]: a listener in the box on PORT (default 18080).
+dm_listen() {
+    pc_spawn "listener${1:-$DM_PORT}" nsenter "--net=/run/netns/$PC_NETNS" -- \
+        python3 "$DM_DIR/listen.py" "${1:-$DM_PORT}" 300
+    pc_wait_for 5 grep -q listening "$PC_TMP/listener${1:-$DM_PORT}.log" || pc_fail "listener did not start"
+}
+
+# dm_connect [PORT] [HOST]: one connect from the peer; 0 connected, 1 dropped, 2 refused.
+dm_connect() { pc_in_peer python3 "$DM_DIR/connect.py" "${2:-$PC_BOX_IP4}" "${1:-$DM_PORT}" 0.2; }
+dm_dropped() {
+    local rc=0
+    dm_connect "$@" || rc=$?
+    [ "$rc" -eq 1 ]
+}
+
+# dm_expect_open SECS WHAT [PORT]: a connect from the peer succeeds within SECS seconds.
+dm_expect_open() {
+    local start=$(date +%s%N)
+    pc_wait_for "$1" dm_connect "${3:-$DM_PORT}" || pc_fail "$2: port ${3:-$DM_PORT} not open within $1 s"
+    pc_log "ok: $2: open after $((($(date +%s%N) - start) / 1000000)) ms"
+}
+
+# dm_expect_closed SECS WHAT [PORT]: connects from the peer are dropped within SECS seconds.
+dm_expect_closed() {
+    local start=$(date +%s%N)
+    pc_wait_for "$1" dm_dropped "${3:-$DM_PORT}" || pc_fail "$2: port ${3:-$DM_PORT} not closed within $1 s"
+    pc_log "ok: $2: closed after $((($(date +%s%N) - start) / 1000000)) ms"
+}
+
+# dm_stays_closed SECS WHAT [PORT]: every connect for SECS seconds is dropped.
+dm_stays_closed() {
+    local end=$(($(date +%s%N) + $1 * 1000000000))
+    while [ "$(date +%s%N)" -lt "$end" ]; do
+        dm_dropped "${3:-$DM_PORT}" || pc_fail "$2: port ${3:-$DM_PORT} opened"
+    done
+    pc_log "ok: $2: stayed closed for $1 s"
+}
+
+dm_nft() { nsenter "--net=/run/netns/$PC_NETNS" -- nft "$@"; }
+
+# The daemon's API on the session bus, as an admin would call it.
+dm_prop() { pc_busctl get-property org.portcullis1 /org/portcullis1 org.portcullis1.Manager "$@"; }

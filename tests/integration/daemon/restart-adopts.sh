@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# kill -9 of the daemon leaves the last ruleset in place; a restarted daemon adopts it without
+# a gap: a client connecting in a loop across the kill and the restart never fails. And someone
+# deleting the table is repaired within a second.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+pc_init daemon-restart
+pc_setup_netns
+pc_start_systemd_user
+dm_write_catalog
+dm_write_units
+dm_write_config enabled-or-active
+dm_listen
+pc_systemctl enable --now pc-web.service
+dm_start_daemon
+dm_expect_open 1 "enabled before the start"
+table_before=$(dm_nft list table inet portcullis)
+
+# A client connects every 20 ms for the whole restart (bounded: at most 600 attempts).
+pc_spawn client bash -c "
+    for i in \$(seq 600); do
+        nsenter --net=/run/netns/$PC_PEER_NETNS -- python3 '$DM_DIR/connect.py' $PC_BOX_IP4 $DM_PORT 0.5 ||
+            { echo FAILED at attempt \$i; exit 1; }
+        [ -e '$PC_TMP/stop-client' ] && { echo ok after \$i; exit 0; }
+        sleep 0.02
+    done; echo ok after 600"
+client=$PC_LAST_PID
+sleep 0.5
+kill -KILL "$DM_DAEMON_PID"
+wait "$DM_DAEMON_PID" 2>/dev/null || true
+[ "$(dm_nft list table inet portcullis)" = "$table_before" ] || pc_fail "kill -9 changed the table"
+sleep 0.5
+mv "$PC_TMP/daemon.log" "$PC_TMP/daemon-first.log"
+dm_start_daemon
+sleep 0.5
+touch "$PC_TMP/stop-client"
+wait "$client" || pc_fail "a connect failed during the restart: $(cat "$PC_TMP/client.log")"
+pc_log "ok: no failed connect across kill -9 and restart ($(cat "$PC_TMP/client.log"))"
+[ "$(dm_nft list table inet portcullis)" = "$table_before" ] || pc_fail "the restart changed the table"
+
+# Someone else deletes the table: restored within a second.
+dm_nft delete table inet portcullis
+pc_wait_for 1 dm_nft list table inet portcullis || pc_fail "table not restored within 1 s"
+pc_wait_for 1 grep -q 'restored' "$PC_TMP/daemon.log" || pc_fail "the repair was not logged"
+dm_expect_open 1 "after the repair"
+[ "$(dm_nft list table inet portcullis | sed 's/packets [0-9]* bytes [0-9]*//')" = \
+  "$(sed 's/packets [0-9]* bytes [0-9]*//' <<<"$table_before")" ] || pc_fail "repair restored something else"
+pc_log "passed"

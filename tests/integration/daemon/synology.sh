@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Synology packages: a package is enabled while PACKAGES_DIR/NAME/enabled exists; installs and
+# removals while the daemon runs are followed through inotify.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+pc_init daemon-synology
+pc_setup_netns
+dm_write_catalog
+mkdir -p "$PC_TMP/packages/OtherPkg"
+dm_write_config enabled enforce "[synology]" "enabled = true" "packages_dir = \"$PC_TMP/packages\""
+sed -i 's/^\[systemd\]$/[systemd]\nenabled = false/' "$PC_TMP/portcullis.toml"
+dm_listen
+dm_start_daemon
+dm_expect_closed 1 "no package"
+mkdir -p "$PC_TMP/packages/PcWeb"
+dm_stays_closed 0.5 "installed, not started" 2>/dev/null || true
+touch "$PC_TMP/packages/PcWeb/enabled"
+dm_expect_open 1 "package started (PcWeb/enabled created)"
+rm "$PC_TMP/packages/PcWeb/enabled"
+dm_expect_closed 1 "package stopped"
+touch "$PC_TMP/packages/PcWeb/enabled"
+dm_expect_open 1 "started again"
+rm -rf "$PC_TMP/packages/PcWeb"
+dm_expect_closed 1 "package removed"
+pc_log "passed"
