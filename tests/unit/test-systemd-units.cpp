@@ -1,0 +1,145 @@
+// The systemd watcher's unit model: pattern selection, path decoding, and how snapshots and
+// signals change the map. The bus side is covered by tests/integration/systemd/.
+#include "portcullis/systemd-units.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis;
+
+namespace {
+
+UnitState st(std::string file, std::string active) {
+    return {std::move(file), std::move(active)};
+}
+
+using Loaded = std::vector<std::pair<std::string, std::string>>;
+
+} // namespace
+
+TEST_CASE("templates are told apart from instances and plain units", "[systemd]") {
+    CHECK(unit_is_template("openvpn-server@.service"));
+    CHECK_FALSE(unit_is_template("openvpn-server@home.service"));
+    CHECK_FALSE(unit_is_template("ssh.service"));
+    CHECK_FALSE(unit_is_template("@"));
+}
+
+TEST_CASE("patterns become fnmatch globs for the *ByPatterns calls", "[systemd]") {
+    CHECK(unit_globs({"ssh.service", "openvpn-server@.service", "ssh.service"}) ==
+          std::vector<std::string>{"ssh.service", "openvpn-server@*.service"});
+    CHECK(unit_globs({}).empty());
+}
+
+TEST_CASE("unit object paths decode to unit names", "[systemd]") {
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/ssh_2eservice") == "ssh.service");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/openvpn_2dserver_40home_2eservice") ==
+          "openvpn-server@home.service");
+    // Upper-case hex is not what systemd writes, but it is what the escape means.
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/a_2Eservice") == "a.service");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/_") == "");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/bad_2") == "");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/bad_zzservice") == "");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/") == "");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/a/b") == "");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1/job/42") == "");
+    CHECK(unit_name_from_path("/org/freedesktop/systemd1") == "");
+}
+
+TEST_CASE("patterns select concrete names and every instance of a template", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"ssh.service", "openvpn-server@.service"});
+    CHECK(t.matches("ssh.service"));
+    CHECK(t.matches("openvpn-server@home.service"));
+    CHECK_FALSE(t.matches("openvpn-server@.service")); // the template is not a unit
+    CHECK_FALSE(t.matches("openvpn-server@a.b.service"));
+    CHECK_FALSE(t.matches("openvpn-client@home.service"));
+    CHECK_FALSE(t.matches("sshd.service"));
+    CHECK_FALSE(t.matches(""));
+}
+
+TEST_CASE("a full snapshot of loaded units plus file states builds the map", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"ssh.service", "nfs-server.service", "smbd.service", "gone.service"});
+    t.apply_loaded({{"ssh.service", "active"}, {"gone.service", "inactive"}}, nullptr);
+    t.set_file_state("ssh.service", "enabled");
+    t.set_file_state("nfs-server.service", "disabled"); // a unit file, not loaded
+    t.set_file_state("gone.service", "");               // loaded, not-found: says nothing
+    CHECK(t.units() == UnitTable::Map{{"nfs-server.service", st("disabled", "inactive")},
+                                      {"ssh.service", st("enabled", "active")}});
+
+    // The next snapshot no longer lists ssh: it was stopped and unloaded.
+    t.apply_loaded({}, nullptr);
+    CHECK(t.units().at("ssh.service") == st("enabled", "inactive"));
+}
+
+TEST_CASE("a loaded unit without a unit file stays while it runs", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"x.service"});
+    t.apply_loaded({{"x.service", "active"}}, nullptr);
+    t.set_file_state("x.service", ""); // its file was removed; systemd still runs it
+    CHECK(t.units().at("x.service") == st("", "active"));
+    t.set_active_state("x.service", "inactive");
+    CHECK(t.units().empty());
+}
+
+TEST_CASE("a scoped snapshot speaks only for the names it was asked about", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"a.service", "b.service"});
+    t.set_file_state("a.service", "enabled");
+    t.set_file_state("b.service", "enabled");
+    t.set_active_state("a.service", "active");
+    t.set_active_state("b.service", "active");
+    std::vector<std::string> scope{"b.service"};
+    t.apply_loaded({}, &scope); // b is not loaded any more; a was not asked about
+    CHECK(t.units().at("a.service").active_state == "active");
+    CHECK(t.units().at("b.service").active_state == "inactive");
+}
+
+TEST_CASE("signals move active states; unloading keeps the file state", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"a.service"});
+    t.set_file_state("a.service", "enabled");
+    CHECK(t.units().at("a.service") == st("enabled", "inactive"));
+    t.set_active_state("a.service", "activating");
+    t.set_active_state("a.service", "active");
+    CHECK(t.units().at("a.service") == st("enabled", "active"));
+    t.unit_unloaded("a.service");
+    CHECK(t.units().at("a.service") == st("enabled", "inactive"));
+    t.set_active_state("other.service", "active"); // not selected
+    CHECK(t.units().size() == 1);
+}
+
+TEST_CASE("template instances are known while loaded or named by a symlink", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"vpn@.service"});
+    t.apply_loaded({{"vpn@home.service", "active"}, {"vpn@work.service", "active"}}, nullptr);
+    t.set_file_state("vpn@home.service", "enabled");
+    t.set_file_state("vpn@work.service", "disabled"); // the template's answer for any instance
+    CHECK(t.units().size() == 2);
+
+    // Both stop and are unloaded: the enabled one is still wanted by a target; the other one
+    // is gone for systemd, as a fresh resync would see it.
+    t.unit_unloaded("vpn@home.service");
+    t.unit_unloaded("vpn@work.service");
+    CHECK(t.units() == UnitTable::Map{{"vpn@home.service", st("enabled", "inactive")}});
+
+    // A masked instance is a file of its own.
+    t.set_file_state("vpn@bad.service", "masked");
+    CHECK(t.units().at("vpn@bad.service") == st("masked", "inactive"));
+    // GetUnitFileState of an unloaded, never enabled instance adds nothing.
+    t.set_file_state("vpn@other.service", "disabled");
+    CHECK_FALSE(t.units().contains("vpn@other.service"));
+}
+
+TEST_CASE("new patterns drop the units they no longer select", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"a.service", "b@.service"});
+    t.set_file_state("a.service", "enabled");
+    t.set_active_state("b@x.service", "active");
+    CHECK(t.units().size() == 2);
+    t.set_patterns({"b@.service"});
+    CHECK(t.units() == UnitTable::Map{{"b@x.service", st("", "active")}});
+    t.set_patterns({});
+    CHECK(t.units().empty());
+    t.set_file_state("a.service", "enabled");
+    CHECK(t.units().empty());
+}
