@@ -22,6 +22,7 @@ namespace {
 // without the ruleset when systemd's bus is gone.
 constexpr std::uint64_t startup_sync_limit_ms = 10'000;
 constexpr unsigned settle_poll_ms = 2;
+constexpr unsigned connect_poll_ms = 100;
 constexpr unsigned retry_min_ms = 1'000;
 constexpr unsigned retry_max_ms = 30'000;
 
@@ -227,10 +228,12 @@ void Manager::flush() {
         bool give_up = !have_applied_ && uv_now(loop_) - startup_ms_ >= startup_sync_limit_ms &&
                        !systemd_->connected();
         if (!give_up) {
-            // Replies are outstanding: they are part of this change. Look again shortly.
+            // Replies are outstanding: they are part of this change; look again in a moment.
+            // Before systemd was ever heard, look less often: that can take seconds.
+            unsigned delay = systemd_->connected() ? settle_poll_ms : connect_poll_ms;
             uv_timer_start(
                 settle_.get(), [](uv_timer_t* t) { static_cast<Manager*>(t->data)->flush(); },
-                settle_poll_ms, 0);
+                delay, 0);
             return;
         }
         log_warning("systemd is not reachable on bus '" + config_.bus +
