@@ -72,7 +72,7 @@ TEST_CASE("argument parsing", "[cli]") {
     CHECK(o->dry_run);
 }
 
-TEST_CASE("--check-config points at the broken line and exits 78", "[cli]") {
+TEST_CASE("cli: --check-config points at the broken line and exits 78", "[cli]") {
     testutil::TempDir d;
     d.write("catalog.d/10.toml", catalog_text);
     auto cfg = d.write("p.toml", "catalog_dirs = [\"catalog.d\"]\nmode = \"enforce\"\n\n[always]\nservices = [\"ssh\", \"shh\"]\n");
@@ -96,7 +96,7 @@ TEST_CASE("--check-config points at the broken line and exits 78", "[cli]") {
     CHECK(r.err == bad_cat + ":4:10: bad port '70000/tcp': port 70000 is out of range 1-65535\n");
 }
 
-TEST_CASE("--print-catalog prints the JSON the SPEC fixes", "[cli]") {
+TEST_CASE("cli: --print-catalog prints the JSON the SPEC fixes", "[cli]") {
     testutil::TempDir d;
     d.write("catalog.d/10.toml", catalog_text);
     auto cfg = d.write("p.toml", "catalog_dirs = [\"catalog.d\"]\n");
@@ -116,7 +116,7 @@ TEST_CASE("--print-catalog prints the JSON the SPEC fixes", "[cli]") {
           "]\n");
 }
 
-TEST_CASE("--print-ruleset with --assume-enabled", "[cli]") {
+TEST_CASE("cli: --print-ruleset with --assume-enabled", "[cli]") {
     testutil::TempDir d;
     d.write("catalog.d/10.toml", catalog_text);
     auto cfg = d.write("p.toml", "catalog_dirs = [\"catalog.d\"]\nstate_dir = \"state\"\n");
