@@ -29,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <string_view>
 #include <systemd/sd-bus.h>
 #include <utility>
 
@@ -75,11 +76,34 @@ using BusPtr = std::unique_ptr<sd_bus, BusCloser>;
 using SlotPtr = std::unique_ptr<sd_bus_slot, SlotUnref>;
 using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
 
+// sd-bus skips address entries whose transport it does not know and then fails with
+// ECONNREFUSED, exactly as for a bus that is not up yet: a typo in the config would retry for
+// ever. Entries must name a transport sd-bus has.
+bool plausible_address(std::string_view address) {
+    constexpr std::string_view transports[] = {
+        "unix:", "tcp:", "unixexec:", "x-machine-unix:", "x-machine-exec:", "vsock:"};
+    bool any = false;
+    while (!address.empty()) {
+        auto end = address.find(';');
+        std::string_view entry = address.substr(0, end);
+        address = end == std::string_view::npos ? std::string_view() : address.substr(end + 1);
+        if (entry.empty())
+            continue;
+        if (std::none_of(std::begin(transports), std::end(transports),
+                         [entry](std::string_view t) { return entry.starts_with(t); }))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
 int open_bus(const std::string& spec, sd_bus** out) {
     if (spec == "system")
         return sd_bus_open_system_with_description(out, "portcullis-systemd");
     if (spec == "user")
         return sd_bus_open_user_with_description(out, "portcullis-systemd");
+    if (!plausible_address(spec))
+        return -EINVAL;
     sd_bus* raw = nullptr;
     int r = sd_bus_new(&raw);
     if (r < 0)

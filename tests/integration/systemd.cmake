@@ -5,6 +5,11 @@ add_executable(watch-driver ${CMAKE_CURRENT_LIST_DIR}/systemd/watch-driver.cpp)
 target_link_libraries(watch-driver PRIVATE portcullis_core)
 target_compile_options(watch-driver PRIVATE ${PORTCULLIS_WARNINGS})
 
+# An old systemd (no *ByPatterns methods) on a private bus, driven by the test.
+add_executable(fake-systemd ${CMAKE_CURRENT_LIST_DIR}/systemd/fake-systemd.cpp)
+target_link_libraries(fake-systemd PRIVATE PkgConfig::SYSTEMD)
+target_compile_options(fake-systemd PRIVATE ${PORTCULLIS_WARNINGS})
+
 set(PORTCULLIS_SYSTEMD_TESTS
   enable-disable
   template
@@ -12,6 +17,7 @@ set(PORTCULLIS_SYSTEMD_TESTS
   removed-unit
   bus-restart
   burst
+  fake-manager
   harness-netns)
 foreach(name ${PORTCULLIS_SYSTEMD_TESTS})
   add_test(NAME "integration: systemd ${name}"
@@ -20,5 +26,5 @@ foreach(name ${PORTCULLIS_SYSTEMD_TESTS})
     SKIP_RETURN_CODE 77
     LABELS "integration"
     TIMEOUT 60
-    ENVIRONMENT "PC_WATCH_DRIVER=$<TARGET_FILE:watch-driver>;PC_TEST_NAME=systemd-${name}")
+    ENVIRONMENT "PC_WATCH_DRIVER=$<TARGET_FILE:watch-driver>;PC_FAKE_SYSTEMD=$<TARGET_FILE:fake-systemd>;PC_TEST_NAME=systemd-${name}")
 endforeach()

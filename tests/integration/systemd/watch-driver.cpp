@@ -38,7 +38,13 @@ struct Driver {
                         s.file_state.empty() ? "-" : s.file_state.c_str(),
                         s.active_state.empty() ? "-" : s.active_state.c_str());
         std::printf("-- changes=%lu\n", changes);
-        std::fflush(stdout);
+        flush();
+    }
+
+    // Whoever reads us went away: stop (main tears down once the loop returns).
+    void flush() {
+        if (std::fflush(stdout) != 0)
+            uv_stop(loop);
     }
 
     void sample() {
@@ -49,7 +55,7 @@ struct Driver {
         last_connected = c;
         last_settling = s;
         std::printf("state connected=%d settling=%d\n", c, s);
-        std::fflush(stdout);
+        flush();
     }
 
     void stop() {
@@ -80,7 +86,7 @@ int main(int argc, char** argv) {
     d.watcher = std::make_unique<SystemdWatcher>(d.loop, bus, [&d] { d.print_map(); });
     d.watcher->set_patterns(patterns);
     if (int r = d.watcher->start(); r < 0) {
-        std::fprintf(stderr, "watch-driver: start: %s\n", std::strerror(-r));
+        (void)std::fprintf(stderr, "watch-driver: start: %s\n", std::strerror(-r));
         return 1;
     }
     int err = 0;
