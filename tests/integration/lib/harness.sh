@@ -82,7 +82,9 @@
 #  9. `pc_spawn NAME some_shell_function` would track the pid of a subshell; killing it leaves
 #     the function's children running (an early version leaked every watch-driver that way).
 #     pc_spawn takes programs, and "pc_run_in_box PROGRAM" is turned into one exec chain.
-# 10. dbus-daemon complains "Failed to set fd limit to 65536: Operation not permitted" in a
+# 10. Entering a mount namespace (setns) moves the working directory to its root: relative
+#     paths then fail ("No such file or directory"). pc_run_in_box passes --wd="$PWD".
+# 11. dbus-daemon complains "Failed to set fd limit to 65536: Operation not permitted" in a
 #     container; harmless.
 #
 # Addresses: 198.18.0.0/15 and 2001:db8::/32 only (benchmarking and documentation ranges).
@@ -364,7 +366,8 @@ pc_stop_systemd_user() {
 pc_box_argv() {
     PC_ARGV=()
     if [ -n "${PC_SYSTEMD_PID:-}" ]; then
-        PC_ARGV=(nsenter -t "$PC_SYSTEMD_PID" -m)
+        # setns() into a mount namespace moves the cwd to its root: keep ours (relative paths).
+        PC_ARGV=(nsenter -t "$PC_SYSTEMD_PID" -m "--wd=$PWD")
         [ -n "${PC_NETNS:-}" ] && PC_ARGV+=("--net=/run/netns/$PC_NETNS")
         PC_ARGV+=(--)
     elif [ -n "${PC_NETNS:-}" ]; then

@@ -12,6 +12,7 @@ pc_start_bus
 mkfifo "$PC_TMP/fake.in"
 
 fake() { echo "$*" >"$PC_TMP/fake.in"; }
+# shellcheck disable=SC2317 # called through pc_wait_for
 fake_log_has() { grep -qxF "$1" "$PC_TMP/$2.log"; }
 start_fake() { # NAME [INIT-FILE]
     pc_spawn "$1" "$PC_FAKE_SYSTEMD" --bus "$PC_BUS_ADDRESS" --commands "$PC_TMP/fake.in" ${2:+--init "$2"}
