@@ -35,7 +35,9 @@ int BusLoop::start() {
     uv_prepare_start(prepare_.get(), on_prepare);
     // The prepare hook must not keep the loop alive on its own.
     uv_unref(reinterpret_cast<uv_handle_t*>(prepare_.get()));
-    process(); // handle anything already queued (e.g. the HELLO reply), then arm
+    // The first round (anything already queued, e.g. the Hello reply) runs from the loop, so
+    // on_disconnect never runs before start() has returned.
+    uv_timer_start(timer_.get(), on_timer, 0, 0);
     return 0;
 }
 
@@ -47,15 +49,22 @@ void BusLoop::on_timer(uv_timer_t* h) { static_cast<BusLoop*>(h->data)->process(
 
 void BusLoop::on_prepare(uv_prepare_t* h) {
     auto* self = static_cast<BusLoop*>(h->data);
-    if (!self->dead_)
+    // Before the first round the zero timer start() set must stand.
+    if (!self->dead_ && !self->first_round_)
         self->rearm();
 }
 
 void BusLoop::process() {
     if (dead_)
         return;
+    first_round_ = false;
     for (;;) {
+        // Keep going while sd-bus has work, even once the connection is closed: that is how
+        // pending async calls get their "connection terminated" replies and matches see the
+        // synthesized Disconnected signal.
         int r = sd_bus_process(bus_, nullptr);
+        if (r > 0)
+            continue;
         if (r < 0 || sd_bus_is_open(bus_) <= 0) {
             dead_ = true;
             uv_poll_stop(poll_.get());
@@ -65,8 +74,7 @@ void BusLoop::process() {
                 on_disconnect_(); // may destroy this object: touch nothing after it
             return;
         }
-        if (r == 0)
-            break;
+        break;
     }
     rearm();
 }
@@ -85,7 +93,9 @@ void BusLoop::rearm() {
         uv_timer_stop(timer_.get());
         return;
     }
-    // sd-bus gives an absolute CLOCK_MONOTONIC time in microseconds; 0 means "now".
+    // sd-bus gives an absolute CLOCK_MONOTONIC time in microseconds; 0 means "now". libuv
+    // counts timers from its cached loop time: refresh it so the timer cannot fire early.
+    uv_update_time(loop_);
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     std::uint64_t now = static_cast<std::uint64_t>(ts.tv_sec) * 1000000u +

@@ -438,7 +438,7 @@ void ManagerBus::start() {
 
 int ManagerBus::connect() {
     sd_bus* raw = nullptr;
-    if (int r = open_bus(spec_, &raw); r < 0)
+    if (int r = open_bus(spec_, "portcullis-api", &raw); r < 0)
         return r;
     bus_.reset(raw);
     slots_.clear();

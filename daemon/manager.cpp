@@ -230,7 +230,10 @@ void Manager::flush() {
         if (!give_up) {
             // Replies are outstanding: they are part of this change; look again in a moment.
             // Before systemd was ever heard, look less often: that can take seconds.
-            unsigned delay = systemd_->connected() ? settle_poll_ms : connect_poll_ms;
+            // While settling, back off from 2 ms up to 100 ms: a hung systemd can keep a
+            // reply outstanding for sd-bus's whole call timeout.
+            settle_ms_ = settle_ms_ ? std::min(settle_ms_ * 2, connect_poll_ms) : settle_poll_ms;
+            unsigned delay = systemd_->connected() ? settle_ms_ : connect_poll_ms;
             uv_timer_start(
                 settle_.get(), [](uv_timer_t* t) { static_cast<Manager*>(t->data)->flush(); },
                 delay, 0);
@@ -240,6 +243,7 @@ void Manager::flush() {
                     "'; applying what is known now and following systemd once it is back");
     }
 
+    settle_ms_ = 0;
     DesiredState want = plan(config_, catalog_, facts(), overrides_);
     Diff d = diff(applied_, want);
     if (have_applied_ && d.empty()) {

@@ -20,6 +20,7 @@
 #include "portcullis/systemd-watcher.hpp"
 
 #include "portcullis/bus-loop.hpp"
+#include "portcullis/bus-open.hpp"
 #include "portcullis/systemd-units.hpp"
 #include "portcullis/uv-util.hpp"
 
@@ -56,10 +57,11 @@ constexpr const char* match_units =
     "member='PropertiesChanged',path_namespace='/org/freedesktop/systemd1/unit',"
     "arg0='org.freedesktop.systemd1.Unit'";
 
-// A change after a quiet spell is published at once; during a burst (100 units stopping one
-// SIGCHLD at a time) at most once per this period, so the manager commits a few times, not a
-// hundred.
+// Changes after a quiet spell are published at once (up to publish_burst of them in a row);
+// during a burst (100 units stopping one SIGCHLD at a time) at most once per this period, so
+// the manager commits a few times, not a hundred.
 constexpr std::uint64_t publish_holdoff_ms = 50;
+constexpr unsigned publish_burst = 3;
 constexpr std::uint64_t backoff_first_ms = 100;
 constexpr std::uint64_t backoff_max_ms = 5000;
 
@@ -75,48 +77,6 @@ struct MessageUnref {
 using BusPtr = std::unique_ptr<sd_bus, BusCloser>;
 using SlotPtr = std::unique_ptr<sd_bus_slot, SlotUnref>;
 using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
-
-// sd-bus skips address entries whose transport it does not know and then fails with
-// ECONNREFUSED, exactly as for a bus that is not up yet: a typo in the config would retry for
-// ever. Entries must name a transport sd-bus has.
-bool plausible_address(std::string_view address) {
-    constexpr std::string_view transports[] = {
-        "unix:", "tcp:", "unixexec:", "x-machine-unix:", "x-machine-exec:", "vsock:"};
-    bool any = false;
-    while (!address.empty()) {
-        auto end = address.find(';');
-        std::string_view entry = address.substr(0, end);
-        address = end == std::string_view::npos ? std::string_view() : address.substr(end + 1);
-        if (entry.empty())
-            continue;
-        if (std::none_of(std::begin(transports), std::end(transports),
-                         [entry](std::string_view t) { return entry.starts_with(t); }))
-            return false;
-        any = true;
-    }
-    return any;
-}
-
-int open_bus(const std::string& spec, sd_bus** out) {
-    if (spec == "system")
-        return sd_bus_open_system_with_description(out, "portcullis-systemd");
-    if (spec == "user")
-        return sd_bus_open_user_with_description(out, "portcullis-systemd");
-    if (!plausible_address(spec))
-        return -EINVAL;
-    sd_bus* raw = nullptr;
-    int r = sd_bus_new(&raw);
-    if (r < 0)
-        return r;
-    BusPtr b(raw);
-    if ((r = sd_bus_set_address(b.get(), spec.c_str())) < 0 ||
-        (r = sd_bus_set_bus_client(b.get(), 1)) < 0 ||
-        (r = sd_bus_set_description(b.get(), "portcullis-systemd")) < 0 ||
-        (r = sd_bus_start(b.get())) < 0)
-        return r;
-    *out = b.release();
-    return 0;
-}
 
 // Errors that no reconnect can fix: a malformed address, or no address at all for "user".
 bool fatal_open_error(int r) {
@@ -263,8 +223,8 @@ struct SystemdWatcher::Impl {
     std::set<std::string, std::less<>> refresh_wanted; // units to look up at the end of the batch
     std::uint64_t next_call_id = 1;
     std::uint64_t backoff_ms = backoff_first_ms;
-    std::uint64_t last_publish_ms = 0;
-    bool published_once = false;
+    unsigned publish_tokens = publish_burst;
+    std::uint64_t last_refill_ms = 0;
     bool publish_held = false; // a change waits for the hold-off to pass
 
     struct Resync {
@@ -292,7 +252,7 @@ int SystemdWatcher::Impl::start() {
 int SystemdWatcher::Impl::connect() {
     drop_connection();
     sd_bus* raw = nullptr;
-    int r = open_bus(bus_spec, &raw);
+    int r = open_bus(bus_spec, "portcullis-systemd", &raw);
     if (r < 0) {
         if (!fatal_open_error(r))
             schedule_retry();
@@ -380,16 +340,27 @@ void SystemdWatcher::Impl::work() {
     publish_held = false;
     if (queries_pending() || table.units() == published)
         return;
+    // A token bucket: up to publish_burst announcements go out at once (an admin's
+    // `disable --now` is two or three changes a few ms apart, and must not wait), then one per
+    // publish_holdoff_ms while a burst lasts.
     const std::uint64_t now = uv_now(loop);
-    if (published_once && now - last_publish_ms < publish_holdoff_ms) {
+    if (publish_tokens < publish_burst) {
+        std::uint64_t earned = (now - last_refill_ms) / publish_holdoff_ms;
+        publish_tokens = static_cast<unsigned>(
+            std::min<std::uint64_t>(publish_burst, publish_tokens + earned));
+        last_refill_ms = publish_tokens == publish_burst ? now
+                                                         : last_refill_ms + earned * publish_holdoff_ms;
+    } else {
+        last_refill_ms = now;
+    }
+    if (publish_tokens == 0) {
         publish_held = true;
         uv_timer_start(
             work_timer.get(), [](uv_timer_t* t) { static_cast<Impl*>(t->data)->work(); },
-            last_publish_ms + publish_holdoff_ms - now, 0);
+            last_refill_ms + publish_holdoff_ms - now, 0);
         return;
     }
-    last_publish_ms = now;
-    published_once = true;
+    --publish_tokens;
     published = table.units();
     if (on_change)
         on_change(); // last: it may reconfigure or even destroy the watcher

@@ -20,7 +20,8 @@ public:
     BusLoop(const BusLoop&) = delete;
     BusLoop& operator=(const BusLoop&) = delete;
 
-    // Starts watching. Returns 0 or a negative errno.
+    // Starts watching; the first processing happens from the loop, so on_disconnect is never
+    // called before start() returns. Returns 0 or a negative errno.
     int start();
     [[nodiscard]] sd_bus* bus() const { return bus_; }
 
@@ -39,6 +40,7 @@ private:
     UvPtr<uv_prepare_t> prepare_; // re-arms before each poll: picks up messages queued anywhere
     int armed_events_ = -1;
     bool dead_ = false;
+    bool first_round_ = true;
 };
 
 } // namespace portcullis

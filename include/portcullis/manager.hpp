@@ -121,6 +121,7 @@ private:
     UvPtr<uv_poll_t> backend_events_;
     std::uint64_t startup_ms_ = 0;
     unsigned retry_ms_ = 0;
+    unsigned settle_ms_ = 0; // current wait while the watchers settle
     bool ready_sent_ = false;
     bool stopping_ = false;
 };
