@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace portcullis {
 
@@ -73,6 +74,22 @@ std::string id_from_path(const char* path) {
     return s;
 }
 
+// Replies to `call` with one array of `contents`; fill(reply) appends the elements and returns
+// a negative errno on failure.
+template <class Fill>
+int reply_array(sd_bus_message* call, const char* contents, Fill fill) {
+    sd_bus_message* raw = nullptr;
+    int r = sd_bus_message_new_method_return(call, &raw);
+    if (r < 0)
+        return r;
+    std::unique_ptr<sd_bus_message, decltype(&sd_bus_message_unref)> reply(raw,
+                                                                           sd_bus_message_unref);
+    if ((r = sd_bus_message_open_container(reply.get(), 'a', contents)) < 0 ||
+        (r = fill(reply.get())) < 0 || (r = sd_bus_message_close_container(reply.get())) < 0)
+        return r;
+    return sd_bus_send(nullptr, reply.get(), nullptr);
+}
+
 std::string path_for(const std::string& id) {
     char* path = nullptr;
     if (sd_bus_path_encode(c(bn::service_path_prefix), id.c_str(), &path) < 0 || !path)
@@ -125,24 +142,17 @@ struct ManagerBusCallbacks {
 
     static int list_services(sd_bus_message* msg, void* userdata, sd_bus_error*) try {
         Manager& m = self(userdata)->m_;
-        sd_bus_message* reply = nullptr;
-        int r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-            r = sd_bus_message_open_container(reply, 'a', "(sssbs)");
-        for (const Service& s : m.catalog().services()) {
-            if (r < 0)
-                break;
-            const ServiceDecision* d = m.state().service(s.id);
-            r = sd_bus_message_append(reply, "(sssbs)", s.id.c_str(), s.name.c_str(),
-                                      s.vendor.c_str(), d && d->open ? 1 : 0,
-                                      d ? d->reason.c_str() : "");
-        }
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-            r = sd_bus_send(nullptr, reply, nullptr);
-        sd_bus_message_unref(reply);
-        return r;
+        return reply_array(msg, "(sssbs)", [&](sd_bus_message* reply) {
+            for (const Service& s : m.catalog().services()) {
+                const ServiceDecision* d = m.state().service(s.id);
+                if (int r = sd_bus_message_append(reply, "(sssbs)", s.id.c_str(), s.name.c_str(),
+                                                  s.vendor.c_str(), d && d->open ? 1 : 0,
+                                                  d ? d->reason.c_str() : "");
+                    r < 0)
+                    return r;
+            }
+            return 0;
+        });
     } catch (...) {
         return -ENOMEM;
     }
@@ -205,22 +215,15 @@ struct ManagerBusCallbacks {
         if (icmp && port != 0)
             return sd_bus_error_set(error, c(bn::error_invalid_args),
                                     "icmp and icmpv6 have no ports: pass 0");
-        sd_bus_message* reply = nullptr;
-        int r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-            r = sd_bus_message_open_container(reply, 'a', "(sss)");
-        for (const auto& e : portcullis::explain(self(userdata)->m_.state(), *proto, port)) {
-            if (r < 0)
-                break;
-            r = sd_bus_message_append(reply, "(sss)", e.zone.c_str(), e.service.c_str(),
-                                      e.reason.c_str());
-        }
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-            r = sd_bus_send(nullptr, reply, nullptr);
-        sd_bus_message_unref(reply);
-        return r;
+        auto openers = portcullis::explain(self(userdata)->m_.state(), *proto, port);
+        return reply_array(msg, "(sss)", [&](sd_bus_message* reply) {
+            for (const auto& e : openers)
+                if (int r = sd_bus_message_append(reply, "(sss)", e.zone.c_str(),
+                                                  e.service.c_str(), e.reason.c_str());
+                    r < 0)
+                    return r;
+            return 0;
+        });
     } catch (...) {
         return -ENOMEM;
     }
@@ -231,32 +234,26 @@ struct ManagerBusCallbacks {
             return sd_bus_error_setf(error, c(bn::error_failed), "reading sockets: %s",
                                      std::strerror(-r));
         const DesiredState& st = self(userdata)->m_.state();
-        sd_bus_message* reply = nullptr;
-        int r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-            r = sd_bus_message_open_container(reply, 'a', "(sqsas)");
-        for (const auto& s : socks) {
-            if (r < 0)
-                break;
-            std::vector<std::string> zones;
-            for (const auto& z : st.zones)
-                if ((s.proto == Proto::tcp ? z.tcp : z.udp).contains(s.port))
-                    zones.push_back(z.name);
-            r = sd_bus_message_open_container(reply, 'r', "sqsas");
-            if (r >= 0)
-                r = sd_bus_message_append(reply, "sqs", std::string(to_string(s.proto)).c_str(),
-                                          s.port, s.address.c_str());
-            if (r >= 0)
-                r = append_strv(reply, zones);
-            if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        }
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-            r = sd_bus_send(nullptr, reply, nullptr);
-        sd_bus_message_unref(reply);
-        return r;
+        return reply_array(msg, "(sqsas)", [&](sd_bus_message* reply) {
+            for (const auto& sock : socks) {
+                std::vector<std::string> zones;
+                for (const auto& z : st.zones)
+                    if ((sock.proto == Proto::tcp ? z.tcp : z.udp).contains(sock.port))
+                        zones.push_back(z.name);
+                int r = sd_bus_message_open_container(reply, 'r', "sqsas");
+                if (r >= 0)
+                    r = sd_bus_message_append(reply, "sqs",
+                                              std::string(to_string(sock.proto)).c_str(), sock.port,
+                                              sock.address.c_str());
+                if (r >= 0)
+                    r = append_strv(reply, zones);
+                if (r >= 0)
+                    r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                    return r;
+            }
+            return 0;
+        });
     } catch (...) {
         return -ENOMEM;
     }
