@@ -15,10 +15,7 @@ PORTCULLISD=$(realpath "${1:-$src/build/portcullisd}")
 toggles=${2:-60}
 source "$src/tests/integration/daemon/common.sh"
 pc_init daemon-bench
-pc_setup_netns
-pc_start_systemd_user
-dm_write_catalog
-dm_write_units
+dm_sandbox_with_systemd
 cat >"$PC_TMP/portcullis.toml" <<CFG
 mode = "enforce"
 bus = "$PC_SESSION_BUS"

@@ -67,6 +67,18 @@ UNIT
     pc_systemctl daemon-reload
 }
 
+# The usual sandbox: box and peer namespaces, a real systemd --user, the test catalogue and
+# units.
+dm_sandbox_with_systemd() {
+    pc_setup_netns
+    pc_start_systemd_user
+    dm_write_catalog
+    dm_write_units
+}
+
+# Switches the systemd watcher off in the config (tests of the other sources).
+dm_no_systemd() { sed -i 's/^\[systemd\]$/[systemd]\nenabled = false/' "$PC_TMP/portcullis.toml"; }
+
 # dm_start_daemon [ARGS...]: the daemon in the box; waits for its first commit.
 dm_start_daemon() {
     pc_spawn daemon pc_run_in_box "$PORTCULLISD" --config "$PC_TMP/portcullis.toml" "$@"

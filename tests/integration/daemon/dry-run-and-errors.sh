@@ -4,10 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 pc_init daemon-dryrun
-pc_setup_netns
-pc_start_systemd_user
-dm_write_catalog
-dm_write_units
+dm_sandbox_with_systemd
 dm_write_config enabled-or-active
 pc_spawn daemon pc_run_in_box "$PORTCULLISD" --config "$PC_TMP/portcullis.toml" --dry-run
 pc_wait_for 15 grep -q 'ready:' "$PC_TMP/daemon.log" || pc_fail "dry run never ready"

@@ -4,10 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 pc_init daemon-enable
-pc_setup_netns
-pc_start_systemd_user
-dm_write_catalog
-dm_write_units
+dm_sandbox_with_systemd
 dm_write_config enabled-or-active
 dm_listen
 dm_start_daemon

@@ -8,7 +8,7 @@ pc_setup_netns
 pc_start_bus
 dm_write_catalog
 dm_write_config enabled enforce "[always]" 'services = ["pc-web"]'
-sed -i 's/^\[systemd\]$/[systemd]\nenabled = false/' "$PC_TMP/portcullis.toml"
+dm_no_systemd
 
 # The notify socket: records every datagram, and on READY=1 whether the table exists yet.
 pc_spawn notify python3 -c '

@@ -4,10 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 pc_init daemon-openwhen
-pc_setup_netns
-pc_start_systemd_user
-dm_write_catalog
-dm_write_units
+dm_sandbox_with_systemd
 dm_listen
 dm_write_config enabled
 dm_start_daemon

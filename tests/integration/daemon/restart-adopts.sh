@@ -5,10 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 pc_init daemon-restart
-pc_setup_netns
-pc_start_systemd_user
-dm_write_catalog
-dm_write_units
+dm_sandbox_with_systemd
 dm_write_config enabled-or-active
 dm_listen
 pc_systemctl enable --now pc-web.service

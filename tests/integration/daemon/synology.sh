@@ -8,7 +8,7 @@ pc_setup_netns
 dm_write_catalog
 mkdir -p "$PC_TMP/packages/OtherPkg"
 dm_write_config enabled enforce "[synology]" "enabled = true" "packages_dir = \"$PC_TMP/packages\""
-sed -i 's/^\[systemd\]$/[systemd]\nenabled = false/' "$PC_TMP/portcullis.toml"
+dm_no_systemd
 dm_listen
 dm_start_daemon
 dm_expect_closed 1 "no package"
