@@ -339,11 +339,6 @@ struct ManagerBusCallbacks {
     } catch (...) {
         return -ENOMEM;
     }
-
-    static int on_disconnected(sd_bus_message*, void* userdata, sd_bus_error*) {
-        self(userdata)->disconnected();
-        return 0;
-    }
 };
 
 namespace {
@@ -439,35 +434,31 @@ int ManagerBus::connect() {
         return r;
     bus_.reset(raw);
     slots_.clear();
-    auto add = [&](int r, sd_bus_slot* s) {
-        if (s)
-            slots_.emplace_back(s);
+    // Each registration hands back a slot we own; dropping it unregisters. (The slot must be
+    // read after the call returns: passing it as a second argument of the same call would read
+    // it unset.) A lost connection is noticed by BusLoop, which calls disconnected().
+    auto reg = [&](auto&& add) {
+        sd_bus_slot* slot = nullptr;
+        int r = add(&slot);
+        if (slot)
+            slots_.emplace_back(slot);
         return r;
     };
-    sd_bus_slot* s = nullptr;
-    int r = add(sd_bus_add_object_vtable(bus_.get(), &s, c(bn::manager_path),
-                                         c(bn::manager_interface), manager_vtable, this),
-                s);
-    if (r >= 0) {
-        s = nullptr;
-        r = add(sd_bus_add_fallback_vtable(bus_.get(), &s, c(bn::service_path_prefix),
-                                           c(bn::service_interface), service_vtable,
-                                           CB::find_service, this),
-                s);
-    }
-    if (r >= 0) {
-        s = nullptr;
-        r = add(sd_bus_add_node_enumerator(bus_.get(), &s, c(bn::service_path_prefix),
-                                           CB::enumerate_services, this),
-                s);
-    }
-    if (r >= 0) {
-        s = nullptr;
-        r = add(sd_bus_match_signal(bus_.get(), &s, "org.freedesktop.DBus.Local", nullptr,
-                                    "org.freedesktop.DBus.Local", "Disconnected",
-                                    CB::on_disconnected, this),
-                s);
-    }
+    int r = reg([&](sd_bus_slot** slot) {
+        return sd_bus_add_object_vtable(bus_.get(), slot, c(bn::manager_path),
+                                        c(bn::manager_interface), manager_vtable, this);
+    });
+    if (r >= 0)
+        r = reg([&](sd_bus_slot** slot) {
+            return sd_bus_add_fallback_vtable(bus_.get(), slot, c(bn::service_path_prefix),
+                                              c(bn::service_interface), service_vtable,
+                                              CB::find_service, this);
+        });
+    if (r >= 0)
+        r = reg([&](sd_bus_slot** slot) {
+            return sd_bus_add_node_enumerator(bus_.get(), slot, c(bn::service_path_prefix),
+                                              CB::enumerate_services, this);
+        });
     if (r >= 0)
         r = sd_bus_request_name(bus_.get(), c(bn::service), 0);
     if (r < 0) {

@@ -278,4 +278,17 @@ start_daemon
 [ "$(prop EnabledServices)" = '["ssh"]' ] || fail "auto did not close smb"
 grep -q smb "$tmp/state/overrides.toml" && fail "auto left smb in the overrides file"
 ok "overrides persist across restarts; auto removes them"
+# --- the bus goes away and comes back: the API reconnects by itself, the firewall never waits
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+sleep 0.3
+kill -0 "$daemon_pid" || fail "the daemon died with the bus"
+grep -q 'lost the bus' "$tmp/daemon.log" || fail "the daemon did not notice the bus going away"
+dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile &
+pids+=($!)
+for _ in $(seq 100); do
+    "${B[@]}" get-property "${M[@]}" Generation >/dev/null 2>&1 && break
+    sleep 0.05
+done
+[ "$(prop EnabledServices)" = '["ssh"]' ] || fail "no API after the bus came back"
+ok "the API reconnects after the bus restarts"
 echo "all D-Bus API checks passed"
