@@ -75,7 +75,8 @@ start_daemon() {
     done
     fail "daemon did not come up on the bus"
 }
-stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" || true; }
+# A clean stop exits 0 (under the sanitizer build that includes "no leaks").
+stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" || fail "the daemon exited with status $? on SIGTERM"; }
 
 M=(org.portcullis1 /org/portcullis1 org.portcullis1.Manager)
 prop() { "${B[@]}" --json=short get-property "${M[@]}" "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["data"]))'; }
