@@ -53,8 +53,8 @@ struct RuleSpec {
     std::string ifaces_set; // empty: any input interface
     int src_family = 0;     // AF_INET / AF_INET6 when src_set is set
     std::string src_set;
-    Proto proto = Proto::tcp; // zone_ports: tcp or udp; dhcp_client: which DHCP (v4: tcp-less)
-    int dhcp_version = 4;
+    Proto proto = Proto::tcp; // zone_ports: tcp or udp
+    int dhcp_version = 4;     // dhcp_client: 4 (udp 67 -> 68) or 6 (udp 547 -> 546)
     std::string lookup_set;   // zone_ports, zone_icmp, ftp_helper
     bool accept = true;       // final_verdict: monitor accepts, enforce drops
 
