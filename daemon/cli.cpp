@@ -8,7 +8,6 @@
 #include "portcullis/ruleset.hpp"
 #include "portcullis/version.hpp"
 
-#include <filesystem>
 #include <ostream>
 
 namespace portcullis {
@@ -188,20 +187,6 @@ std::string catalog_json(const Catalog& cat) {
     return out;
 }
 
-// Loads config + catalogue. A missing config file at the default path means the defaults; a
-// missing file named by --config is an error.
-Loaded load_for(const CliOptions& o) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (!o.config_given && !fs::exists(o.config_path, ec)) {
-        Loaded l;
-        l.catalog = load_catalog(l.config.catalog_dirs);
-        validate(l.config, l.catalog);
-        return l;
-    }
-    return load_all(o.config_path);
-}
-
 } // namespace
 
 int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -214,7 +199,7 @@ int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
             out << "portcullisd " << PORTCULLIS_VERSION << "\n";
             return exit_ok;
         case Command::check_config: {
-            Loaded l = load_for(o);
+            Loaded l = load_all(o.config_path, !o.config_given);
             out << (l.config.path.empty() ? std::string("built-in defaults") : l.config.path)
                 << ": ok (" << l.catalog.size() << " services, " << l.config.zones().size()
                 << (l.config.zones().size() == 1 ? " zone" : " zones") << ", mode "
@@ -222,12 +207,12 @@ int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
             return exit_ok;
         }
         case Command::print_catalog: {
-            Loaded l = load_for(o);
+            Loaded l = load_all(o.config_path, !o.config_given);
             out << catalog_json(l.catalog);
             return exit_ok;
         }
         case Command::print_ruleset: {
-            Loaded l = load_for(o);
+            Loaded l = load_all(o.config_path, !o.config_given);
             Overrides assumed = load_overrides(l.config.state_dir);
             for (const auto& id : o.assume_enabled) {
                 if (!l.catalog.find(id)) {

@@ -386,8 +386,11 @@ void validate(const Config& cfg, const Catalog& cat) {
         throw ConfigError(std::move(diags));
 }
 
-Loaded load_all(const std::string& config_path) {
-    Loaded l{load_config(config_path), {}};
+Loaded load_all(const std::string& config_path, bool missing_ok) {
+    std::error_code ec;
+    Loaded l;
+    if (!missing_ok || fs::exists(config_path, ec))
+        l.config = load_config(config_path);
     l.catalog = load_catalog(l.config.catalog_dirs);
     validate(l.config, l.catalog);
     return l;

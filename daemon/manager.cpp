@@ -40,17 +40,6 @@ std::string ports_text(const std::vector<PortRange>& ports) {
     return join(words);
 }
 
-Loaded load_config_and_catalog(const ManagerOptions& o) {
-    std::error_code ec;
-    if (!o.config_given && !std::filesystem::exists(o.config_path, ec)) {
-        Loaded l;
-        l.catalog = load_catalog(l.config.catalog_dirs);
-        validate(l.config, l.catalog);
-        return l;
-    }
-    return load_all(o.config_path);
-}
-
 std::vector<std::string> unit_patterns(const Catalog& cat) {
     std::set<std::string> all;
     for (const auto& s : cat.services())
@@ -81,7 +70,7 @@ std::string Manager::preview_ruleset() const {
 
 int Manager::start() {
     try {
-        Loaded l = load_config_and_catalog(opts_);
+        Loaded l = load_all(opts_.config_path, !opts_.config_given);
         config_ = std::move(l.config);
         catalog_ = std::move(l.catalog);
         overrides_ = load_overrides(config_.state_dir);
@@ -338,7 +327,7 @@ void Manager::set_last_error(std::string message, bool is_config) {
 int Manager::reload(std::string* error) {
     Loaded l;
     try {
-        l = load_config_and_catalog(opts_);
+        l = load_all(opts_.config_path, !opts_.config_given);
         // Overrides may name services the new catalogue dropped; they are kept but inert.
     } catch (const ConfigError& e) {
         std::string msg = e.what();

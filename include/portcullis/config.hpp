@@ -103,6 +103,8 @@ struct Loaded {
     Config config;
     Catalog catalog;
 };
-Loaded load_all(const std::string& config_path);
+// With missing_ok, a config file that does not exist means the built-in defaults (the daemon
+// and the CLI at the default path); otherwise it is an error.
+Loaded load_all(const std::string& config_path, bool missing_ok = false);
 
 } // namespace portcullis
