@@ -9,9 +9,9 @@
 //
 // Medians over repeats, wall clock, in a private network namespace (root needed). Not a test:
 // the numbers depend on the machine. Runtime is bounded by a per-measurement time budget.
-#include "portcullis/nft-backend.hpp"
-#include "portcullis/planner.hpp"
-#include "portcullis/ruleset.hpp"
+#include "nft/backend.hpp"
+#include "core/planner.hpp"
+#include "core/ruleset.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -51,7 +51,7 @@ Catalog synthetic(int n) {
     return c;
 }
 
-TableLayout layout_of(const Catalog& c, bool first_open) {
+DesiredState state_of(const Catalog& c, bool first_open) {
     Overrides o;
     for (const auto& s : c.services())
         o[s.id] = Override::open;
@@ -59,7 +59,7 @@ TableLayout layout_of(const Catalog& c, bool first_open) {
         o["svc0"] = Override::closed;
     Config cfg;
     cfg.mode = Mode::enforce;
-    return build_layout(plan(cfg, c, Facts{}, o), table);
+    return plan(cfg, c, Facts{}, o);
 }
 
 // Runs a program quietly; returns its exit status.
@@ -134,8 +134,12 @@ Row measure(int n, const std::string& dir) {
     Row row;
     row.services = n;
     Catalog cat = synthetic(n);
-    TableLayout all = layout_of(cat, true);
-    TableLayout toggled = layout_of(cat, false);
+    DesiredState all_state = state_of(cat, true);
+    DesiredState toggled_state = state_of(cat, false);
+    TableLayout all = build_layout(all_state, table);
+    TableLayout toggled = build_layout(toggled_state, table);
+    const Diff close_first = diff(all_state, toggled_state);
+    const Diff open_first = diff(toggled_state, all_state);
     for (const auto& s : all.sets)
         row.ranges += s.ports.size();
     auto drop_table = [] { run({"nft", "delete", "table", "inet", table}); };
@@ -152,7 +156,7 @@ Row measure(int n, const std::string& dir) {
             backend = NftBackend::open(&err); // a fresh process's first commit
         },
         [&] {
-            CommitResult r = backend->commit(all);
+            CommitResult r = backend->commit(all, {});
             if (!r)
                 fail("initial commit", r);
             row.initial_bytes = r.bytes;
@@ -163,7 +167,7 @@ Row measure(int n, const std::string& dir) {
     // Ours: toggling svc0 on a kept-open socket.
     bool open = true;
     row.ours_toggle = median_ms(200, nullptr, [&] {
-        CommitResult r = backend->commit(open ? toggled : all);
+        CommitResult r = backend->commit(open ? toggled : all, open ? close_first : open_first);
         if (!r)
             fail("toggle", r);
         open = !open;
@@ -172,13 +176,13 @@ Row measure(int n, const std::string& dir) {
         return true;
     });
     if (!open)
-        backend->commit(all);
+        backend->commit(all, open_first);
 
     // Ours: a restarted backend adopting the table as it is.
     row.ours_adopt = median_ms(
         20, [&] { backend = NftBackend::open(&err); },
         [&] {
-            CommitResult r = backend->commit(all);
+            CommitResult r = backend->commit(all, {});
             if (!r || r.messages != 0)
                 fail("adopt", r);
             return true;

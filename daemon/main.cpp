@@ -1,11 +1,11 @@
 // portcullisd: parse the command line, then run an offline command or the daemon:
 // new manager, start, run the loop until SIGTERM/SIGINT; SIGHUP reloads.
-#include "portcullis/backend-factory.hpp"
-#include "portcullis/cli.hpp"
-#include "portcullis/log.hpp"
-#include "portcullis/manager-bus.hpp"
-#include "portcullis/manager.hpp"
-#include "portcullis/unit-source.hpp"
+#include "app/backend-factory.hpp"
+#include "app/cli.hpp"
+#include "app/log.hpp"
+#include "api/manager-bus.hpp"
+#include "app/manager.hpp"
+#include "sources/source.hpp"
 
 #include <csignal>
 #include <iostream>

@@ -3,7 +3,7 @@
 // is open was made by the planner and is already in the TableLayout.
 #pragma once
 
-#include "portcullis/ruleset.hpp"
+#include "portcullis/table-layout.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -29,17 +29,19 @@ public:
     // "nftables" or "legacy" (the D-Bus Backend property).
     [[nodiscard]] virtual std::string_view name() const = 0;
 
-    // Makes the kernel hold exactly `desired`, in one transaction: all or nothing.
+    // Makes the kernel hold exactly `desired`, in one transaction: all or nothing. `changes` is
+    // the planner's diff from the last layout this backend committed to `desired`; the backend
+    // encodes it as it is and never diffs again.
     //
-    // The first commit adopts what is there: a table with the same layout is patched element
-    // by element (never flushed); a missing table is created; a table with another layout is
-    // deleted and recreated inside the same transaction. Later commits send only the set
-    // elements that differ from the last committed layout, or rebuild the table in one
-    // transaction when the rules themselves change (mode, zones).
+    // The first commit adopts what is there (and ignores `changes`): a table with the same
+    // layout is patched element by element against what the kernel holds (never flushed); a
+    // missing table is created; a table with another layout is deleted and recreated inside
+    // the same transaction. Later commits send only the element changes, or rebuild the table
+    // in one transaction when the rules themselves change (changes.layout_changed).
     //
     // On failure nothing changed in the kernel and the backend still believes the previous
     // layout is applied.
-    virtual CommitResult commit(const TableLayout& desired) = 0;
+    virtual CommitResult commit(const TableLayout& desired, const LayoutDiff& changes) = 0;
 
     // Packets counted by the final rule: dropped (enforce) or that would have been (monitor).
     virtual std::optional<std::uint64_t> dropped() = 0;

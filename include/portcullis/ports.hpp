@@ -30,6 +30,8 @@ std::optional<PortRange> parse_port_range(std::string_view text, std::string* wh
 
 // The inverse of parse_port_range: "22/tcp", "6001-6010/udp", "icmp".
 std::string to_string(const PortRange& r);
+// Each range as to_string() writes it.
+std::vector<std::string> port_words(const std::vector<PortRange>& ports);
 
 struct Interval {
     std::uint16_t first = 0;

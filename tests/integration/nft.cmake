@@ -2,7 +2,7 @@
 # their own network namespaces (pc-nft-*) against the real kernel. They need root, and exit 77
 # (reported as skipped) without it.
 add_executable(nft-driver ${CMAKE_CURRENT_LIST_DIR}/nft/nft-driver.cpp)
-target_link_libraries(nft-driver PRIVATE portcullis_core)
+target_link_libraries(nft-driver PRIVATE portcullis_nft)
 target_compile_options(nft-driver PRIVATE ${PORTCULLIS_WARNINGS})
 
 set(NFT_INTEGRATION_TESTS

@@ -2,7 +2,7 @@
 # tests/integration/lib/harness.sh). Each test needs root and exits 77 (skipped) without it.
 
 add_executable(watch-driver ${CMAKE_CURRENT_LIST_DIR}/systemd/watch-driver.cpp)
-target_link_libraries(watch-driver PRIVATE portcullis_core)
+target_link_libraries(watch-driver PRIVATE portcullis_sources)
 target_compile_options(watch-driver PRIVATE ${PORTCULLIS_WARNINGS})
 
 # An old systemd (no *ByPatterns methods) on a private bus, driven by the test.

@@ -1,4 +1,4 @@
-#include "portcullis/catalog.hpp"
+#include "core/catalog.hpp"
 
 #include "tmpdir.hpp"
 

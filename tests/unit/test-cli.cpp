@@ -1,4 +1,4 @@
-#include "portcullis/cli.hpp"
+#include "app/cli.hpp"
 
 #include "tmpdir.hpp"
 

@@ -1,4 +1,4 @@
-#include "portcullis/config.hpp"
+#include "core/config.hpp"
 
 #include "tmpdir.hpp"
 

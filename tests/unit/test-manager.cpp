@@ -1,8 +1,8 @@
 // The manager's decisions about WHEN to commit, with hand-written fakes at the two narrow
 // seams (a backend that records layouts; a unit source the test drives). The real backend and
 // the real systemd watcher are covered by the integration tests.
-#include "portcullis/manager.hpp"
-#include "portcullis/overrides-store.hpp"
+#include "app/manager.hpp"
+#include "app/overrides-store.hpp"
 
 #include "tmpdir.hpp"
 
@@ -24,7 +24,7 @@ struct FakeBackend final : Backend {
 
     ~FakeBackend() override { close(efd); }
     std::string_view name() const override { return "fake"; }
-    CommitResult commit(const TableLayout& l) override {
+    CommitResult commit(const TableLayout& l, const LayoutDiff&) override {
         if (fail_next) {
             CommitResult r;
             r.error = fail_next;

@@ -1,8 +1,9 @@
 // The netlink batches of the nftables backend, built into a buffer and parsed back with libnftnl:
 // no kernel, no root.
-#include "portcullis/nft-batch.hpp"
-#include "portcullis/nft-handles.hpp"
-#include "portcullis/nft-model.hpp"
+#include "core/ruleset.hpp"
+#include "nft/batch.hpp"
+#include "nft/handles.hpp"
+#include "nft/model.hpp"
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>

@@ -1,8 +1,10 @@
 // Incremental changes of the nftables backend: element diffs, their batches, message splitting,
 // and the model that reads batches and kernel dumps alike. No kernel, no root.
-#include "portcullis/nft-batch.hpp"
-#include "portcullis/nft-handles.hpp"
-#include "portcullis/nft-model.hpp"
+#include "nft/batch.hpp"
+#include "nft/handles.hpp"
+#include "nft/model.hpp"
+#include "core/planner.hpp"
+#include "core/ruleset.hpp"
 
 #include <catch2/catch.hpp>
 #include <linux/netfilter/nf_tables.h>
@@ -70,9 +72,14 @@ std::vector<Msg> messages(const Batch& b) {
     return out;
 }
 
-Batch patch_of(const TableLayout& from, const TableLayout& to) {
+TableLayout layout_of(const DesiredState& st) {
+    return build_layout(st, "portcullis");
+}
+
+// The planner's diff between two states, encoded as the backend encodes it.
+Batch patch_of(const DesiredState& from, const DesiredState& to) {
     Batch b(1);
-    encode_element_changes(b, to.table, diff_layouts(from, to));
+    encode_element_changes(b, "portcullis", element_changes(layout_of(to), diff(from, to)));
     b.finish();
     return b;
 }
@@ -100,9 +107,9 @@ std::pair<Key, bool> end(std::uint16_t p) {
 } // namespace
 
 TEST_CASE("opening one port is one NEWSETELEM of a start and an end", "[nft-diff]") {
-    auto from = layout({{22, 22}});
-    auto to = layout({{22, 22}, {8080, 8080}});
-    REQUIRE(same_shape(from, to));
+    auto from = state({{22, 22}});
+    auto to = state({{22, 22}, {8080, 8080}});
+    REQUIRE(same_shape(layout_of(from), layout_of(to)));
     auto msgs = messages(patch_of(from, to));
     REQUIRE(msgs.size() == 1);
     CHECK(msgs[0].type == NFT_MSG_NEWSETELEM);
@@ -111,14 +118,14 @@ TEST_CASE("opening one port is one NEWSETELEM of a start and an end", "[nft-diff
 }
 
 TEST_CASE("closing a port is one DELSETELEM with the exact start and end", "[nft-diff]") {
-    auto msgs = messages(patch_of(layout({{22, 22}, {8080, 8080}}), layout({{22, 22}})));
+    auto msgs = messages(patch_of(state({{22, 22}, {8080, 8080}}), state({{22, 22}})));
     REQUIRE(msgs.size() == 1);
     CHECK(msgs[0].type == NFT_MSG_DELSETELEM);
     CHECK(msgs[0].elems == std::vector{start(8080), end(8081)});
 }
 
 TEST_CASE("a range that grows is deleted, then re-added, in one batch", "[nft-diff]") {
-    auto msgs = messages(patch_of(layout({{5000, 5001}}), layout({{5000, 5010}})));
+    auto msgs = messages(patch_of(state({{5000, 5001}}), state({{5000, 5010}})));
     REQUIRE(msgs.size() == 2);
     CHECK(msgs[0].type == NFT_MSG_DELSETELEM);
     CHECK(msgs[0].elems == std::vector{start(5000), end(5002)});
@@ -127,8 +134,8 @@ TEST_CASE("a range that grows is deleted, then re-added, in one batch", "[nft-di
 }
 
 TEST_CASE("every delete of the batch comes before any add", "[nft-diff]") {
-    auto from = layout({{22, 22}, {80, 80}}, {{53, 53}});
-    auto to = layout({{22, 22}, {443, 443}}, {{123, 123}});
+    auto from = state({{22, 22}, {80, 80}}, {{53, 53}});
+    auto to = state({{22, 22}, {443, 443}}, {{123, 123}});
     auto msgs = messages(patch_of(from, to));
     REQUIRE(msgs.size() == 4);
     CHECK(msgs[0].type == NFT_MSG_DELSETELEM);
@@ -141,10 +148,10 @@ TEST_CASE("every delete of the batch comes before any add", "[nft-diff]") {
 
 TEST_CASE("the 65535 edge: an open-ended range is added and deleted as its start alone",
           "[nft-diff]") {
-    auto msgs = messages(patch_of(layout({{22, 22}}), layout({{22, 22}, {60000, 65535}})));
+    auto msgs = messages(patch_of(state({{22, 22}}), state({{22, 22}, {60000, 65535}})));
     REQUIRE(msgs.size() == 1);
     CHECK(msgs[0].elems == std::vector{start(60000)});
-    msgs = messages(patch_of(layout({{60000, 65535}}), layout({{22, 22}})));
+    msgs = messages(patch_of(state({{60000, 65535}}), state({{22, 22}})));
     REQUIRE(msgs.size() == 2);
     CHECK(msgs[0].type == NFT_MSG_DELSETELEM);
     CHECK(msgs[0].elems == std::vector{start(60000)});
@@ -152,10 +159,10 @@ TEST_CASE("the 65535 edge: an open-ended range is added and deleted as its start
 }
 
 TEST_CASE("no change, no message", "[nft-diff]") {
-    auto l = layout({{22, 22}});
-    CHECK(diff_layouts(l, l).empty());
+    auto s = state({{22, 22}});
+    CHECK(element_changes(layout_of(s), diff(s, s)).empty());
     Batch b(1);
-    encode_element_changes(b, l.table, diff_layouts(l, l));
+    encode_element_changes(b, "portcullis", element_changes(layout_of(s), diff(s, s)));
     CHECK(b.messages().empty());
 }
 
@@ -174,12 +181,13 @@ TEST_CASE("a new mode, zone or interface is a new shape, not a patch", "[nft-dif
 }
 
 TEST_CASE("replaying a patch on the old table gives the new table", "[nft-diff]") {
-    auto from = layout({{22, 22}, {80, 80}, {5000, 5001}, {60000, 65535}}, {{53, 53}});
-    auto to = layout({{22, 22}, {443, 443}, {5000, 5010}}, {{53, 53}, {123, 124}});
-    TableModel patched = replay(patch_of(from, to), model_of(from));
-    TableModel fresh = model_of(to);
+    auto from = state({{22, 22}, {80, 80}, {5000, 5001}, {60000, 65535}}, {{53, 53}});
+    auto to = state({{22, 22}, {443, 443}, {5000, 5010}}, {{53, 53}, {123, 124}});
+    TableModel patched = replay(patch_of(from, to), model_of(layout_of(from)));
+    TableModel fresh = model_of(layout_of(to));
     CHECK(patched.shape() == fresh.shape());
-    for (const SetSpec& s : to.sets) {
+    const TableLayout to_layout = layout_of(to);
+    for (const SetSpec& s : to_layout.sets) {
         auto got = patched.ranges(s.name);
         REQUIRE(got);
         CHECK(*got == set_elements(s));
@@ -188,12 +196,10 @@ TEST_CASE("replaying a patch on the old table gives the new table", "[nft-diff]"
 }
 
 TEST_CASE("deleting what is not there fails the replay, as it fails the kernel", "[nft-diff]") {
-    auto from = layout({{22, 22}});
-    auto stale = layout({{22, 22}, {80, 80}}); // what we wrongly believe is applied
-    Batch b(1);
-    encode_element_changes(b, from.table, diff_layouts(stale, from));
-    b.finish();
-    TableModel m = model_of(from);
+    auto from = state({{22, 22}});
+    auto stale = state({{22, 22}, {80, 80}}); // what we wrongly believe is applied
+    Batch b = patch_of(stale, from);
+    TableModel m = model_of(layout_of(from));
     int r = 0;
     for (const nlmsghdr* h : b.headers())
         r = r ? r : m.apply(h);
@@ -248,8 +254,8 @@ TEST_CASE("the diff of 5,000 changes is split too", "[nft-diff]") {
     DesiredState st = state({});
     for (std::uint16_t p = 1000; p < 1000 + 3 * 5000; p += 3)
         st.zones[0].tcp.add({p, p});
-    auto big = build_layout(st, "portcullis");
-    auto none = layout({});
+    auto big = st;
+    auto none = state({});
     auto msgs = messages(patch_of(none, big));
     CHECK(msgs.size() > 1);
     std::size_t total = 0;
@@ -329,7 +335,7 @@ TEST_CASE("events: which messages touch our table", "[nft-diff]") {
         CHECK(touches_table(h, "portcullis"));
     for (const nlmsghdr* h : b.headers())
         CHECK_FALSE(touches_table(h, "other"));
-    Batch p = patch_of(l, layout({{22, 22}, {80, 80}}));
+    Batch p = patch_of(state({{22, 22}}), state({{22, 22}, {80, 80}}));
     REQUIRE(!p.headers().empty());
     CHECK(touches_table(p.headers()[0], "portcullis"));
     // BEGIN and END are not nf_tables messages.
@@ -337,7 +343,7 @@ TEST_CASE("events: which messages touch our table", "[nft-diff]") {
     CHECK_FALSE(touches_table(begin, "portcullis"));
 }
 
-TEST_CASE("the interval fast path of diff_layouts equals the generic element diff", "[nft-diff]") {
+TEST_CASE("the planner's diff, encoded, equals the generic element diff", "[nft-diff]") {
     // Pseudo-random open sets over the same catalogue-like ports, compared both ways.
     std::uint32_t seed = 12345;
     auto next = [&] { return seed = seed * 1103515245u + 12345u; };
@@ -355,7 +361,7 @@ TEST_CASE("the interval fast path of diff_layouts equals the generic element dif
             b.zones[0].tcp.add({65000, 65535});
         auto la = build_layout(a, "t");
         auto lb = build_layout(b, "t");
-        auto fast = diff_layouts(la, lb);
+        auto fast = element_changes(lb, diff(a, b));
         std::vector<ElementDiff> generic;
         for (std::size_t i = 0; i < la.sets.size(); ++i) {
             auto d = diff_elements(lb.sets[i], set_elements(la.sets[i]), set_elements(lb.sets[i]));

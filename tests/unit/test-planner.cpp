@@ -1,4 +1,4 @@
-#include "portcullis/planner.hpp"
+#include "core/planner.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "portcullis/ruleset.hpp"
+#include "core/ruleset.hpp"
 
 #include <catch2/catch.hpp>
 

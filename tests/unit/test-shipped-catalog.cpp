@@ -1,7 +1,7 @@
 // The catalogue we ship: it parses, and it covers every port fact of the five seed documents
 // (tests/data/seed-facts.tsv is the hand transcription of those documents, fact by fact).
-#include "portcullis/catalog.hpp"
-#include "portcullis/config.hpp"
+#include "core/catalog.hpp"
+#include "core/config.hpp"
 
 #include <catch2/catch.hpp>
 

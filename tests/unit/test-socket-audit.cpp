@@ -1,5 +1,5 @@
 // NETLINK_SOCK_DIAG needs no privileges: these tests open real sockets and find them.
-#include "portcullis/socket-audit.hpp"
+#include "sources/socket-audit.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // The Synology watcher on a temporary directory, with real inotify through libuv.
-#include "portcullis/synology-watcher.hpp"
+#include "sources/synology-watcher.hpp"
 
 #include "tmpdir.hpp"
 

@@ -1,6 +1,6 @@
 // The systemd watcher's unit model: pattern selection, path decoding, and how snapshots and
 // signals change the map. The bus side is covered by tests/integration/systemd/.
-#include "portcullis/systemd-units.hpp"
+#include "sources/systemd-units.hpp"
 
 #include <catch2/catch.hpp>
 

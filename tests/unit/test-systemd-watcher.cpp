@@ -1,7 +1,7 @@
 // SystemdWatcher without systemd: what start() says about bus specs, and that a watcher whose
 // bus is not there keeps its (empty) map, reports disconnected and is not settling. Everything
 // with a real bus is in tests/integration/systemd/.
-#include "portcullis/systemd-watcher.hpp"
+#include "sources/systemd-watcher.hpp"
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>

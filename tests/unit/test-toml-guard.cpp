@@ -1,5 +1,5 @@
-#include "portcullis/catalog.hpp"
-#include "toml-reader.hpp"
+#include "core/catalog.hpp"
+#include "core/toml-reader.hpp"
 
 #include <catch2/catch.hpp>
 

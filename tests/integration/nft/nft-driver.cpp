@@ -15,10 +15,10 @@
 //   dropped        print the dropped counter
 // then writes "handled=N" to the --state file (N counts SIGHUPs), so a test knows it is done.
 // Every result is one line on stdout. Exit status: 0, 1 (a commit failed), 78 (bad config).
-#include "portcullis/config.hpp"
-#include "portcullis/nft-backend.hpp"
-#include "portcullis/planner.hpp"
-#include "portcullis/ruleset.hpp"
+#include "core/config.hpp"
+#include "nft/backend.hpp"
+#include "core/planner.hpp"
+#include "core/ruleset.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -71,7 +71,7 @@ void write_state(const std::string& path, unsigned handled) {
     std::rename(tmp.c_str(), path.c_str());
 }
 
-TableLayout layout_for(const Loaded& l, const Options& o, const std::vector<std::string>& open) {
+DesiredState state_for(const Loaded& l, const Options& o, const std::vector<std::string>& open) {
     Overrides ov;
     for (const auto& id : open)
         ov[id] = Override::open;
@@ -80,7 +80,11 @@ TableLayout layout_for(const Loaded& l, const Options& o, const std::vector<std:
         cfg.mode = Mode::enforce;
     else if (o.mode == "monitor")
         cfg.mode = Mode::monitor;
-    return build_layout(plan(cfg, l.catalog, Facts{}, ov), cfg.table);
+    return plan(cfg, l.catalog, Facts{}, ov);
+}
+
+TableLayout layout_for(const Loaded& l, const DesiredState& st) {
+    return build_layout(st, l.config.table);
 }
 
 } // namespace
@@ -130,7 +134,7 @@ int main(int argc, char** argv) {
     }
 
     if (o.print) {
-        std::cout << render_nft(layout_for(loaded, o, o.open));
+        std::cout << render_nft(layout_for(loaded, state_for(loaded, o, o.open)));
         return 0;
     }
 
@@ -150,8 +154,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::vector<std::string> open = o.open;
-    TableLayout layout = layout_for(loaded, o, open);
-    CommitResult first = backend->commit(layout);
+    DesiredState state = state_for(loaded, o, open);
+    TableLayout layout = layout_for(loaded, state);
+    CommitResult first = backend->commit(layout, {});
     report("commit", first);
     if (!first)
         return 1;
@@ -191,14 +196,18 @@ int main(int argc, char** argv) {
                 line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
             if (word == "open") {
                 open = split(arg);
-                layout = layout_for(loaded, o, open);
-                report("commit", backend->commit(layout));
+                DesiredState next = state_for(loaded, o, open);
+                layout = layout_for(loaded, next);
+                CommitResult r = backend->commit(layout, diff(state, next));
+                if (r)
+                    state = std::move(next);
+                report("commit", r);
             } else if (word == "bad") {
                 TableLayout bad = layout;
                 for (auto& r : bad.rules)
                     if (r.kind == RuleKind::zone_ports)
                         r.lookup_set = "no_such_set";
-                report("commit-bad", backend->commit(bad));
+                report("commit-bad", backend->commit(bad, {.layout_changed = true}));
             } else if (word == "verify") {
                 std::string why;
                 bool same = backend->verify(&why);

@@ -6,7 +6,7 @@
 // then "-- changes=N". Whenever connected()/settling() flip: "state connected=C settling=S"
 // (sampled every 10 ms: the driver may poll, the watcher must not). Every line is flushed.
 // SIGTERM/SIGINT: tear down in order, exit 0.
-#include "portcullis/systemd-watcher.hpp"
+#include "sources/systemd-watcher.hpp"
 #include "portcullis/uv-util.hpp"
 
 #include <csignal>

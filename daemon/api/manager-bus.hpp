@@ -1,0 +1,77 @@
+// The daemon's D-Bus face (SPEC section 6): org.portcullis1 on the configured bus. Only
+// marshalling, access checks and error mapping live here; every decision is the manager's.
+#pragma once
+
+#include "bus/bus-loop.hpp"
+#include "bus/handles.hpp"
+#include "app/manager.hpp"
+#include "portcullis/uv-util.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemd/sd-bus.h>
+#include <uv.h>
+
+namespace portcullis {
+
+class ManagerBus {
+public:
+    ManagerBus(uv_loop_t* loop, Manager& manager, std::string bus);
+    ~ManagerBus();
+    ManagerBus(const ManagerBus&) = delete;
+    ManagerBus& operator=(const ManagerBus&) = delete;
+
+    // Connects, registers the objects and requests the name. When the bus is not there or
+    // drops, it retries with backoff on its own; the firewall never waits for it.
+    void start();
+
+    struct ManagerSnapshot {
+        std::string mode;
+        std::uint64_t generation = 0;
+        std::uint32_t catalog_size = 0;
+        std::vector<std::string> enabled;
+        std::vector<OpenPort> open_ports;
+        std::string last_error;
+        std::string backend;
+        bool operator==(const ManagerSnapshot&) const = default;
+    };
+    struct ServiceSnapshot {
+        std::vector<std::string> fixed; // Name, Vendor, Category, Ports, OptionalPorts, ...
+        std::vector<std::string> zones;
+        bool open = false;
+        std::string reason;
+        bool operator==(const ServiceSnapshot&) const = default;
+    };
+
+private:
+    int connect();
+    void disconnected();
+    void schedule_reconnect();
+    void schedule_emit();
+    void emit_changes();
+    void applied(const AppliedChange& change);
+
+    ManagerSnapshot take_manager_snapshot() const;
+    std::map<std::string, ServiceSnapshot> take_service_snapshots() const;
+
+    uv_loop_t* loop_;
+    Manager& m_;
+    std::string spec_;
+
+    bus::BusPtr bus_;
+    std::unique_ptr<BusLoop> bus_loop_;
+    std::vector<bus::SlotPtr> slots_;
+    UvPtr<uv_timer_t> reconnect_;
+    UvPtr<uv_timer_t> emit_;
+    unsigned backoff_ms_ = 0;
+
+    ManagerSnapshot last_manager_;
+    std::map<std::string, ServiceSnapshot> last_services_;
+
+    friend struct ManagerBusCallbacks;
+};
+
+} // namespace portcullis

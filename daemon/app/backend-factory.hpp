@@ -1,0 +1,14 @@
+// Picks and creates the firewall backend the config asks for ("auto" probes the kernel).
+#pragma once
+
+#include "portcullis/backend.hpp"
+#include "core/config.hpp"
+
+#include <memory>
+#include <string>
+
+namespace portcullis {
+
+std::unique_ptr<Backend> make_backend(const Config& cfg, std::string* error);
+
+} // namespace portcullis

@@ -1,0 +1,240 @@
+#include "app/cli.hpp"
+
+#include "core/catalog.hpp"
+#include "core/config.hpp"
+#include "core/json.hpp"
+#include "app/overrides-store.hpp"
+#include "core/planner.hpp"
+#include "core/ruleset.hpp"
+#include "portcullis/version.hpp"
+
+#include <ostream>
+
+namespace portcullis {
+
+std::string usage_text() {
+    return "Usage:\n"
+           "  portcullisd [--config PATH] [--dry-run]\n"
+           "  portcullisd --check-config [--config PATH]\n"
+           "  portcullisd --print-catalog [--config PATH]\n"
+           "  portcullisd --print-ruleset [--config PATH] [--assume-enabled ID,ID...]\n"
+           "  portcullisd --version | --help\n"
+           "\n"
+           "Opens exactly the ports of the services enabled on this box, in one nftables table.\n"
+           "\n"
+           "  --config PATH          config file (default " +
+           std::string(default_config_path) +
+           ")\n"
+           "  --dry-run              watch and log what would change; never touch nftables\n"
+           "  --check-config         check the config and catalogue; errors as FILE:LINE:COLUMN,\n"
+           "                         exit status 78 on error\n"
+           "  --print-catalog        print the catalogue as JSON\n"
+           "  --print-ruleset        print the nft table the daemon would build\n"
+           "  --assume-enabled LIST  with --print-ruleset: treat these service ids as enabled\n"
+           "  --version              print the version\n"
+           "  --help                 print this help\n";
+}
+
+std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ostream& err) {
+    CliOptions o;
+    o.config_path = std::string(default_config_path);
+    bool have_command = false;
+    bool have_assume = false;
+    auto set_command = [&](Command c, std::string_view flag) {
+        if (have_command) {
+            err << "portcullisd: " << flag << " cannot be combined with another command\n";
+            return false;
+        }
+        have_command = true;
+        o.command = c;
+        return true;
+    };
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        std::string value;
+        bool inline_value = false;
+        if (auto eq = a.find('='); a.starts_with("--") && eq != std::string_view::npos) {
+            value = std::string(a.substr(eq + 1));
+            a = a.substr(0, eq);
+            inline_value = true;
+        }
+        auto take_value = [&]() -> bool {
+            if (inline_value)
+                return true;
+            if (i + 1 >= argc) {
+                err << "portcullisd: " << a << " needs a value\n";
+                return false;
+            }
+            value = argv[++i];
+            return true;
+        };
+        if (a == "--config") {
+            if (!take_value())
+                return std::nullopt;
+            o.config_path = value;
+            o.config_given = true;
+        } else if (a == "--assume-enabled") {
+            if (!take_value())
+                return std::nullopt;
+            have_assume = true;
+            std::size_t start = 0;
+            while (start <= value.size()) {
+                auto comma = value.find(',', start);
+                auto id = value.substr(start, comma - start);
+                if (!id.empty())
+                    o.assume_enabled.push_back(id);
+                if (comma == std::string::npos)
+                    break;
+                start = comma + 1;
+            }
+        } else if (inline_value) {
+            err << "portcullisd: " << a << " takes no value\n";
+            return std::nullopt;
+        } else if (a == "--dry-run") {
+            o.dry_run = true;
+        } else if (a == "--check-config") {
+            if (!set_command(Command::check_config, a))
+                return std::nullopt;
+        } else if (a == "--print-catalog") {
+            if (!set_command(Command::print_catalog, a))
+                return std::nullopt;
+        } else if (a == "--print-ruleset") {
+            if (!set_command(Command::print_ruleset, a))
+                return std::nullopt;
+        } else if (a == "--version") {
+            if (!set_command(Command::version, a))
+                return std::nullopt;
+        } else if (a == "--help" || a == "-h") {
+            if (!set_command(Command::help, a))
+                return std::nullopt;
+        } else {
+            err << "portcullisd: unknown argument '" << argv[i] << "'; try --help\n";
+            return std::nullopt;
+        }
+    }
+    if (have_assume && o.command != Command::print_ruleset) {
+        err << "portcullisd: --assume-enabled only goes with --print-ruleset\n";
+        return std::nullopt;
+    }
+    if (o.dry_run && o.command != Command::run) {
+        err << "portcullisd: --dry-run only goes with running the daemon\n";
+        return std::nullopt;
+    }
+    return o;
+}
+
+namespace {
+
+void append_ports(std::string& out, const std::vector<PortRange>& ports) {
+    out += '[';
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+        const auto& p = ports[i];
+        out += i ? "," : "";
+        out += "{\"proto\":";
+        append_json_string(out, to_string(p.proto));
+        out += ",\"first\":" + std::to_string(p.first) + ",\"last\":" + std::to_string(p.last) +
+               "}";
+    }
+    out += ']';
+}
+
+void append_strings(std::string& out, const std::vector<std::string>& v) {
+    out += '[';
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        out += i ? "," : "";
+        append_json_string(out, v[i]);
+    }
+    out += ']';
+}
+
+std::string catalog_json(const Catalog& cat) {
+    std::string out = "[";
+    bool first = true;
+    for (const auto& s : cat.services()) {
+        out += first ? "\n  {" : ",\n  {";
+        first = false;
+        auto field = [&](std::string_view name, bool comma = true) {
+            if (comma)
+                out += ",";
+            append_json_string(out, name);
+            out += ":";
+        };
+        field("id", false);
+        append_json_string(out, s.id);
+        field("name");
+        append_json_string(out, s.name);
+        field("vendor");
+        append_json_string(out, s.vendor);
+        field("category");
+        append_json_string(out, s.category);
+        field("ports");
+        append_ports(out, s.ports);
+        field("optional");
+        append_ports(out, s.optional);
+        field("remote");
+        append_ports(out, s.remote);
+        field("units");
+        append_strings(out, s.units);
+        field("packages");
+        append_strings(out, s.packages);
+        field("helpers");
+        append_strings(out, s.helpers);
+        field("source");
+        append_json_string(out, s.source);
+        out += "}";
+    }
+    out += first ? "]\n" : "\n]\n";
+    return out;
+}
+
+} // namespace
+
+int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    try {
+        switch (o.command) {
+        case Command::help:
+            out << usage_text();
+            return exit_ok;
+        case Command::version:
+            out << "portcullisd " << PORTCULLIS_VERSION << "\n";
+            return exit_ok;
+        case Command::check_config: {
+            Loaded l = load_all(o.config_path, !o.config_given);
+            out << (l.config.path.empty() ? std::string("built-in defaults") : l.config.path)
+                << ": ok (" << l.catalog.size() << " services, " << l.config.zones().size()
+                << (l.config.zones().size() == 1 ? " zone" : " zones") << ", mode "
+                << to_string(l.config.mode) << ")\n";
+            return exit_ok;
+        }
+        case Command::print_catalog: {
+            Loaded l = load_all(o.config_path, !o.config_given);
+            out << catalog_json(l.catalog);
+            return exit_ok;
+        }
+        case Command::print_ruleset: {
+            Loaded l = load_all(o.config_path, !o.config_given);
+            Overrides assumed = load_overrides(l.config.state_dir);
+            for (const auto& id : o.assume_enabled) {
+                if (!l.catalog.find(id)) {
+                    err << "portcullisd: --assume-enabled: unknown service \"" << id << "\"\n";
+                    return exit_usage;
+                }
+                assumed[id] = Override::open;
+            }
+            DesiredState st = plan(l.config, l.catalog, Facts{}, assumed);
+            out << render_nft(build_layout(st, l.config.table));
+            return exit_ok;
+        }
+        case Command::run:
+            break;
+        }
+    } catch (const ConfigError& e) {
+        for (const auto& d : e.diagnostics())
+            err << d.str() << "\n";
+        return exit_config;
+    }
+    err << "portcullisd: internal error: not an offline command\n";
+    return exit_software;
+}
+
+} // namespace portcullis

@@ -1,0 +1,407 @@
+#include "app/manager.hpp"
+
+#include "app/log.hpp"
+#include "core/strings.hpp"
+#include "app/overrides-store.hpp"
+#include "core/ruleset.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include <systemd/sd-daemon.h>
+
+namespace portcullis {
+
+namespace {
+
+// How long the first commit waits for the watchers' initial sync. Committing earlier would
+// close ports of services we have not heard about yet; waiting forever would leave a box
+// without the ruleset when systemd's bus is gone.
+constexpr std::uint64_t startup_sync_limit_ms = 10'000;
+constexpr unsigned settle_poll_ms = 2;
+constexpr unsigned connect_poll_ms = 100;
+constexpr unsigned retry_min_ms = 1'000;
+constexpr unsigned retry_max_ms = 30'000;
+
+std::vector<std::string> unit_patterns(const Catalog& cat) {
+    std::set<std::string> all;
+    for (const auto& s : cat.services())
+        all.insert(s.units.begin(), s.units.end());
+    return {all.begin(), all.end()};
+}
+
+} // namespace
+
+Manager::Manager(uv_loop_t* loop, ManagerOptions opts, BackendFactory backends,
+                 UnitSourceFactory unit_sources, PackageSourceFactory package_sources)
+    : loop_(loop), opts_(std::move(opts)), backends_(std::move(backends)),
+      unit_sources_(std::move(unit_sources)), package_sources_(std::move(package_sources)) {}
+
+Manager::~Manager() { stop(); }
+
+std::string_view Manager::backend_name() const {
+    return backend_ ? backend_->name() : std::string_view("none");
+}
+
+std::optional<std::uint64_t> Manager::dropped() {
+    return backend_ ? backend_->dropped() : std::nullopt;
+}
+
+std::string Manager::preview_ruleset() const {
+    return render_nft(build_layout(applied_, config_.table));
+}
+
+int Manager::start() {
+    try {
+        Loaded l = load_all(opts_.config_path, !opts_.config_given);
+        config_ = std::move(l.config);
+        catalog_ = std::move(l.catalog);
+        overrides_ = load_overrides(config_.state_dir);
+    } catch (const ConfigError& e) {
+        for (const auto& d : e.diagnostics())
+            log_error(d.str());
+        return 78;
+    }
+    log_info("portcullisd: " + std::to_string(catalog_.size()) + " services in the catalogue, " +
+             std::to_string(config_.zones().size()) + " zone(s), mode " +
+             std::string(to_string(config_.mode)) +
+             (config_.path.empty() ? ", built-in defaults" : ", config " + config_.path) +
+             (opts_.dry_run ? ", dry run: nftables is not touched" : ""));
+
+    int err = 0;
+    coalesce_ = make_uv<uv_timer_t>(loop_, uv_timer_init, &err);
+    settle_ = make_uv<uv_timer_t>(loop_, uv_timer_init, &err);
+    if (!coalesce_ || !settle_) {
+        log_error("cannot create timers: " + std::string(uv_strerror(err)));
+        return 70;
+    }
+    coalesce_->data = settle_->data = this;
+
+    if (!opts_.dry_run) {
+        std::string why;
+        backend_ = backends_ ? backends_(config_, &why) : nullptr;
+        if (!backend_) {
+            log_error("no firewall backend: " + why);
+            return 70;
+        }
+        start_backend_events();
+    }
+
+    start_watchers();
+
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+        watchdog_ = make_uv<uv_timer_t>(loop_, uv_timer_init, &err);
+        if (watchdog_) {
+            auto half = std::max<std::uint64_t>(usec / 2000, 1);
+            uv_timer_start(
+                watchdog_.get(), [](uv_timer_t*) { sd_notify(0, "WATCHDOG=1"); }, half, half);
+        }
+    }
+
+    startup_ms_ = uv_now(loop_);
+    schedule();
+    return 0;
+}
+
+void Manager::start_watchers() {
+    systemd_.reset();
+    synology_.reset();
+    if (config_.systemd.enabled && unit_sources_) {
+        systemd_ = unit_sources_(loop_, config_.bus, [this] { schedule(); });
+        systemd_->set_patterns(unit_patterns(catalog_));
+        if (int r = systemd_->start(); r < 0)
+            log_warning("systemd watcher: " + errno_text(r));
+    }
+    if (config_.synology.enabled && package_sources_) {
+        synology_ = package_sources_(loop_, config_.synology.packages_dir, [this] { schedule(); });
+        if (int r = synology_->start(); r < 0)
+            log_warning("synology watcher: " + errno_text(r));
+    }
+}
+
+void Manager::start_backend_events() {
+    int fd = backend_->event_fd();
+    if (fd < 0)
+        return;
+    int err = 0;
+    backend_events_ = make_uv<uv_poll_t>(loop_, uv_poll_init, &err, fd);
+    if (!backend_events_) {
+        log_warning("cannot watch nftables events: " + std::string(uv_strerror(err)) +
+                    "; changes made by others will not be repaired");
+        return;
+    }
+    backend_events_->data = this;
+    uv_poll_start(backend_events_.get(), UV_READABLE, on_backend_event);
+}
+
+void Manager::on_backend_event(uv_poll_t* h, int, int) {
+    static_cast<Manager*>(h->data)->handle_backend_event();
+}
+
+void Manager::handle_backend_event() {
+    if (!backend_ || !backend_->process_events() || !have_applied_)
+        return;
+    log_warning("table inet " + config_.table + " was changed by someone else; restoring it");
+    CommitResult r = backend_->repair();
+    if (r)
+        log_notice("table inet " + config_.table + " restored");
+    else
+        set_last_error("restoring table inet " + config_.table + ": " + r.message, false);
+}
+
+void Manager::stop() {
+    if (stopping_)
+        return;
+    stopping_ = true;
+    systemd_.reset();
+    synology_.reset();
+    backend_events_.reset();
+    watchdog_.reset();
+    settle_.reset();
+    coalesce_.reset();
+    // backend_ keeps nothing open in the loop; the kernel keeps the last ruleset.
+}
+
+void Manager::schedule() {
+    if (stopping_ || !coalesce_)
+        return;
+    // A zero timer runs at the start of the next loop iteration, after every event of this
+    // one was handled: everything that arrived together is one transaction, and a single
+    // change waits for nothing.
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(coalesce_.get())))
+        uv_timer_start(
+            coalesce_.get(), [](uv_timer_t* t) { static_cast<Manager*>(t->data)->flush(); }, 0, 0);
+}
+
+bool Manager::watchers_synced() const {
+    if (!systemd_)
+        return true;
+    if (systemd_->settling())
+        return false;
+    // Before the first commit, wait until systemd has been heard at least once.
+    return have_applied_ || systemd_->connected();
+}
+
+Facts Manager::facts() const {
+    Facts f;
+    if (systemd_)
+        f.units = systemd_->units();
+    if (synology_)
+        f.packages = synology_->enabled();
+    return f;
+}
+
+void Manager::flush() {
+    if (stopping_)
+        return;
+    if (!watchers_synced()) {
+        bool give_up = !have_applied_ && uv_now(loop_) - startup_ms_ >= startup_sync_limit_ms &&
+                       !systemd_->connected();
+        if (!give_up) {
+            // Replies are outstanding: they are part of this change; look again in a moment.
+            // Before systemd was ever heard, look less often: that can take seconds.
+            // While settling, back off from 2 ms up to 100 ms: a hung systemd can keep a
+            // reply outstanding for sd-bus's whole call timeout.
+            settle_ms_ = settle_ms_ ? std::min(settle_ms_ * 2, connect_poll_ms) : settle_poll_ms;
+            unsigned delay = systemd_->connected() ? settle_ms_ : connect_poll_ms;
+            uv_timer_start(
+                settle_.get(), [](uv_timer_t* t) { static_cast<Manager*>(t->data)->flush(); },
+                delay, 0);
+            return;
+        }
+        log_warning("systemd is not reachable on bus '" + config_.bus +
+                    "'; applying what is known now and following systemd once it is back");
+    }
+
+    settle_ms_ = 0;
+    DesiredState want = plan(config_, catalog_, facts(), overrides_);
+    Diff d = diff(applied_, want);
+    if (have_applied_ && d.empty()) {
+        if (!(want == applied_)) {
+            // Only reasons changed (e.g. ssh.socket enabled instead of ssh.service).
+            DesiredState before = std::move(applied_);
+            applied_ = std::move(want);
+            if (on_applied)
+                on_applied({generation_, false, &before, &d});
+        }
+        return;
+    }
+
+    if (!have_applied_ || !d.ruleset_unchanged()) {
+        TableLayout layout = build_layout(want, config_.table);
+        if (opts_.dry_run) {
+            log_info("dry run: would " + std::string(have_applied_ ? "change" : "create") +
+                     " table inet " + config_.table);
+        } else {
+            CommitResult r = backend_->commit(layout, d);
+            if (!r) {
+                set_last_error("applying the ruleset: " + r.message, false);
+                schedule_retry();
+                return;
+            }
+            if (r.rebuilt && have_applied_)
+                log_info("table inet " + config_.table + " rebuilt (" +
+                         std::to_string(r.messages) + " messages, " + std::to_string(r.bytes) +
+                         " bytes)");
+        }
+    }
+    retry_ms_ = 0;
+    if (!last_error_.empty() && !last_error_is_config_)
+        set_last_error("", false);
+
+    for (const auto& id : d.opened) {
+        const ServiceDecision* s = want.service(id);
+        log_info("opened " + id + " (" + s->reason + "): " + join(port_words(s->opened)) + " in " +
+                 (s->zones.empty() ? std::string("no zone") : join(s->zones)));
+    }
+    for (const auto& id : d.closed)
+        log_info("closed " + id);
+
+    DesiredState before = std::move(applied_);
+    applied_ = std::move(want);
+    bool first = !have_applied_;
+    have_applied_ = true;
+    ++generation_;
+    notify_status();
+    if (first && !ready_sent_) {
+        ready_sent_ = true;
+        sd_notify(0, "READY=1");
+        log_notice("ready: " + std::to_string(applied_.open_services().size()) +
+                   " services open, generation " + std::to_string(generation_));
+    }
+    if (on_applied)
+        on_applied({generation_, true, &before, &d});
+}
+
+void Manager::schedule_retry() {
+    retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, retry_max_ms) : retry_min_ms;
+    uv_timer_start(
+        settle_.get(), [](uv_timer_t* t) { static_cast<Manager*>(t->data)->flush(); }, retry_ms_,
+        0);
+}
+
+void Manager::notify_status() {
+    std::size_t ranges = 0;
+    for (const auto& z : applied_.zones)
+        ranges += z.tcp.size() + z.udp.size() + (z.icmp ? 1 : 0) + (z.icmpv6 ? 1 : 0);
+    std::string status = "STATUS=" + std::string(to_string(config_.mode)) + ": " +
+                         std::to_string(applied_.open_services().size()) + " services open, " +
+                         std::to_string(ranges) + " port ranges, generation " +
+                         std::to_string(generation_);
+    if (!last_error_.empty())
+        status += "; error: " + last_error_;
+    sd_notify(0, status.c_str());
+}
+
+void Manager::set_last_error(std::string message, bool is_config) {
+    if (!message.empty())
+        log_error(message);
+    if (message == last_error_)
+        return;
+    last_error_ = std::move(message);
+    last_error_is_config_ = is_config;
+    notify_status();
+    if (on_last_error_changed)
+        on_last_error_changed();
+}
+
+int Manager::reload(std::string* error) {
+    Loaded l;
+    try {
+        l = load_all(opts_.config_path, !opts_.config_given);
+        // Overrides may name services the new catalogue dropped; they are kept but inert.
+    } catch (const ConfigError& e) {
+        std::string msg = e.what();
+        if (error)
+            *error = msg;
+        log_error("reload failed; the running rules stay as they are");
+        set_last_error(msg, true);
+        return -EINVAL;
+    }
+    // The table and the bus are where the daemon lives; moving them needs a restart, and a
+    // half-moved daemon is worse than an error.
+    std::string refuse;
+    if (l.config.table != config_.table)
+        refuse = "changing 'table' needs a restart";
+    else if (l.config.bus != config_.bus)
+        refuse = "changing 'bus' needs a restart";
+    else if (l.config.backend != config_.backend)
+        refuse = "changing 'backend' needs a restart";
+    else if (l.config.state_dir != config_.state_dir)
+        refuse = "changing 'state_dir' needs a restart";
+    if (!refuse.empty()) {
+        std::string msg = (l.config.path.empty() ? std::string("config") : l.config.path) + ": " + refuse;
+        if (error)
+            *error = msg;
+        set_last_error(msg, true);
+        return -EINVAL;
+    }
+
+    bool watchers_changed = l.config.systemd.enabled != config_.systemd.enabled ||
+                            l.config.synology.enabled != config_.synology.enabled ||
+                            l.config.synology.packages_dir != config_.synology.packages_dir;
+    config_ = std::move(l.config);
+    catalog_ = std::move(l.catalog);
+    if (watchers_changed)
+        start_watchers();
+    else if (systemd_)
+        systemd_->set_patterns(unit_patterns(catalog_));
+    log_info("reloaded: " + std::to_string(catalog_.size()) + " services, " +
+             std::to_string(config_.zones().size()) + " zone(s), mode " +
+             std::string(to_string(config_.mode)));
+    if (!last_error_.empty())
+        set_last_error("", false);
+    if (on_reloaded)
+        on_reloaded();
+    schedule();
+    return 0;
+}
+
+OverrideResult Manager::set_override(std::string_view id, std::string_view state,
+                                     std::string* error) {
+    auto fail = [&](OverrideResult r, std::string msg) {
+        if (error)
+            *error = std::move(msg);
+        return r;
+    };
+    if (!catalog_.find(id))
+        return fail(OverrideResult::unknown_service,
+                    "no service \"" + std::string(id) + "\" in the catalogue");
+    std::optional<Override> o = override_from_string(state);
+    if (!o && state != "auto")
+        return fail(OverrideResult::invalid_state,
+                    "state must be \"open\", \"closed\" or \"auto\", not \"" + std::string(state) +
+                        "\"");
+    bool always = std::find(config_.always.begin(), config_.always.end(), id) != config_.always.end();
+    if (always && o == Override::closed)
+        return fail(OverrideResult::would_lock_out,
+                    "\"" + std::string(id) +
+                        "\" is in [always] services: closing it could lock you out");
+
+    Overrides next = overrides_;
+    if (o)
+        next[std::string(id)] = *o;
+    else
+        next.erase(std::string(id));
+    if (next == overrides_)
+        return OverrideResult::ok;
+
+    std::error_code ec;
+    std::filesystem::create_directories(config_.state_dir, ec);
+    if (int r = save_overrides(config_.state_dir, next); r < 0)
+        return fail(OverrideResult::io_error, "cannot write " + overrides_path(config_.state_dir) +
+                                                  ": " + errno_text(r));
+    overrides_ = std::move(next);
+    log_info("override " + std::string(id) + " = " + std::string(state));
+    // Apply now, so that the caller sees the result when the call returns.
+    if (coalesce_)
+        uv_timer_stop(coalesce_.get());
+    flush();
+    return OverrideResult::ok;
+}
+
+} // namespace portcullis

@@ -1,0 +1,65 @@
+// Internal: strict reading of TOML files with positions for every error.
+//
+// Only config.cpp and catalog.cpp include this; toml++ stays out of the public headers so that
+// the rest of the daemon and the tests compile without it.
+#pragma once
+
+#include "core/error.hpp"
+#include "core/text-file.hpp"
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace portcullis::detail {
+
+// Checks what toml++ 3.3.0 cannot be trusted with: invalid UTF-8, and non-ASCII code points
+// outside strings and comments or inside multi-line basic strings, which reach TOML_UNREACHABLE
+// in that version (upstream issues #190 and #295). Returns the first offence, if any.
+std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::string& file);
+
+class TomlReader {
+public:
+    explicit TomlReader(std::string file) : file_(std::move(file)) {}
+
+    // Parses text (after the guard). Throws ConfigError on a syntax error.
+    toml::table parse(std::string_view text);
+
+    [[nodiscard]] const std::string& file() const { return file_; }
+    [[nodiscard]] SourcePos pos(const toml::source_region& r) const;
+    [[nodiscard]] SourcePos pos(const toml::node& n) const { return pos(n.source()); }
+
+    void error(SourcePos p, std::string message);
+    [[nodiscard]] bool failed() const { return !diags_.empty(); }
+    // Throws ConfigError with every diagnostic recorded, if any.
+    void finish();
+
+    // Records an error for every key of tbl not in allowed. `where` names the table for the
+    // message ("top level", "[zones.lan]").
+    void check_keys(const toml::table& tbl, std::initializer_list<std::string_view> allowed,
+                    std::string_view where);
+
+    // Typed getters. A missing key yields nullopt silently; a wrong type records an error and
+    // yields nullopt.
+    std::optional<std::string> get_string(const toml::table& tbl, std::string_view key);
+    std::optional<bool> get_bool(const toml::table& tbl, std::string_view key);
+    std::optional<std::vector<std::pair<std::string, SourcePos>>>
+    get_strings(const toml::table& tbl, std::string_view key);
+    const toml::table* get_table(const toml::table& tbl, std::string_view key);
+
+    // Position of a key, or of the table when the key is absent.
+    SourcePos key_pos(const toml::table& tbl, std::string_view key) const;
+
+private:
+    std::string file_;
+    std::vector<Diagnostic> diags_;
+};
+
+std::string_view type_name(const toml::node& n);
+
+} // namespace portcullis::detail

@@ -1,0 +1,104 @@
+#include "sources/socket-audit.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <vector>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+
+namespace portcullis {
+
+namespace {
+
+struct MnlSocketCloser {
+    void operator()(mnl_socket* s) const {
+        if (s)
+            mnl_socket_close(s);
+    }
+};
+
+struct DumpState {
+    Proto proto;
+    std::vector<ListeningSocket>* out;
+};
+
+bool is_loopback(int family, const void* addr) {
+    if (family == AF_INET)
+        return (ntohl(*static_cast<const std::uint32_t*>(addr)) >> 24) == 127;
+    const auto* a6 = static_cast<const in6_addr*>(addr);
+    if (IN6_IS_ADDR_LOOPBACK(a6))
+        return true;
+    return IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127;
+}
+
+int on_message(const nlmsghdr* nlh, void* data) {
+    auto* st = static_cast<DumpState*>(data);
+    if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)))
+        return MNL_CB_OK;
+    const auto* msg = static_cast<const inet_diag_msg*>(mnl_nlmsg_get_payload(nlh));
+    // A connected UDP socket talks to one peer; it is not a service.
+    if (st->proto == Proto::udp && msg->id.idiag_dport != 0)
+        return MNL_CB_OK;
+    if (is_loopback(msg->idiag_family, msg->id.idiag_src))
+        return MNL_CB_OK;
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(msg->idiag_family, msg->id.idiag_src, text, sizeof text);
+    st->out->push_back({st->proto, ntohs(msg->id.idiag_sport), text});
+    return MNL_CB_OK;
+}
+
+int dump(mnl_socket* nl, int family, Proto proto, std::vector<ListeningSocket>* out) {
+    std::vector<char> buf(static_cast<std::size_t>(MNL_SOCKET_BUFFER_SIZE));
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    auto seq = static_cast<unsigned>(time(nullptr)) + static_cast<unsigned>(family * 7 + (proto == Proto::udp));
+    nlh->nlmsg_seq = seq;
+    auto* req = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+    req->sdiag_family = static_cast<std::uint8_t>(family);
+    req->sdiag_protocol = proto == Proto::tcp ? IPPROTO_TCP : IPPROTO_UDP;
+    // TCP: listeners only. UDP: every state; connected ones are filtered out above.
+    req->idiag_states = proto == Proto::tcp ? (1u << TCP_LISTEN) : ~0u;
+    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+        return -errno;
+    DumpState st{proto, out};
+    unsigned portid = mnl_socket_get_portid(nl);
+    for (;;) {
+        ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
+        if (n < 0)
+            return -errno;
+        int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, on_message, &st);
+        if (r == MNL_CB_STOP)
+            return 0;
+        if (r < 0)
+            return -errno;
+    }
+}
+
+} // namespace
+
+int list_listening_sockets(std::vector<ListeningSocket>* out) {
+    std::unique_ptr<mnl_socket, MnlSocketCloser> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
+    if (!nl)
+        return -errno;
+    if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+        return -errno;
+    out->clear();
+    for (int family : {AF_INET, AF_INET6})
+        for (Proto proto : {Proto::tcp, Proto::udp})
+            if (int r = dump(nl.get(), family, proto, out); r < 0)
+                return r;
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    return 0;
+}
+
+} // namespace portcullis
