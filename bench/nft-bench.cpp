@@ -9,9 +9,9 @@
 //
 // Medians over repeats, wall clock, in a private network namespace (root needed). Not a test:
 // the numbers depend on the machine. Runtime is bounded by a per-measurement time budget.
-#include "nft/backend.hpp"
 #include "core/planner.hpp"
 #include "core/ruleset.hpp"
+#include "nft/backend.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -1,16 +1,15 @@
 // portcullisd: parse the command line, then run an offline command or the daemon:
 // new manager, start, run the loop until SIGTERM/SIGINT; SIGHUP reloads.
+#include "api/manager-bus.hpp"
 #include "app/backend-factory.hpp"
 #include "app/cli.hpp"
 #include "app/log.hpp"
-#include "api/manager-bus.hpp"
 #include "app/manager.hpp"
 #include "sources/source.hpp"
 
 #include <csignal>
 #include <iostream>
 #include <memory>
-
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 

@@ -1,12 +1,12 @@
 #include "api/manager-bus.hpp"
 
-#include "portcullis/bus-names.hpp"
+#include "app/log.hpp"
 #include "bus/bus-open.hpp"
 #include "bus/handles.hpp"
-#include "app/log.hpp"
 #include "core/strings.hpp"
-#include "sources/socket-audit.hpp"
+#include "portcullis/bus-names.hpp"
 #include "portcullis/version.hpp"
+#include "sources/socket-audit.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -25,14 +25,16 @@ constexpr unsigned backoff_min_ms = 100;
 constexpr unsigned backoff_max_ms = 5'000;
 
 // Strings for sd-bus must be NUL-terminated; every name in bus-names.hpp is a literal.
-const char* c(std::string_view s) { return s.data(); }
+const char* c(std::string_view s) {
+    return s.data();
+}
 
 // Reads the sender's uid from the bus (GetConnectionCredentials on dbus-daemon): the caller
 // cannot forge it.
 int sender_uid(sd_bus_message* m, uid_t* uid) {
     sd_bus_creds* raw = nullptr;
-    int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT,
-                                      &raw);
+    int r = sd_bus_query_sender_creds(
+        m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT, &raw);
     if (r < 0)
         return r;
     bus::CredsPtr creds(raw);
@@ -47,7 +49,8 @@ int require_root(sd_bus_message* m, sd_bus_error* error, const char* what) {
     int r = sender_uid(m, &uid);
     if (r < 0)
         return sd_bus_error_setf(error, c(bn::error_access_denied),
-                                 "%s: cannot determine the caller's uid: %s", what, errno_text(r).c_str());
+                                 "%s: cannot determine the caller's uid: %s", what,
+                                 errno_text(r).c_str());
     if (uid != 0)
         return sd_bus_error_setf(error, c(bn::error_access_denied), "%s needs root (caller uid %u)",
                                  what, static_cast<unsigned>(uid));
@@ -90,11 +93,13 @@ struct ManagerBusCallbacks {
         if (p == "Version")
             return sd_bus_message_append(reply, "s", PORTCULLIS_VERSION);
         if (p == "Mode")
-            return sd_bus_message_append(reply, "s", std::string(to_string(m.config().mode)).c_str());
+            return sd_bus_message_append(reply, "s",
+                                         std::string(to_string(m.config().mode)).c_str());
         if (p == "Generation")
             return sd_bus_message_append(reply, "t", m.generation());
         if (p == "CatalogSize")
-            return sd_bus_message_append(reply, "u", static_cast<std::uint32_t>(m.catalog().size()));
+            return sd_bus_message_append(reply, "u",
+                                         static_cast<std::uint32_t>(m.catalog().size()));
         if (p == "EnabledServices")
             return append_strv(reply, m.state().open_services());
         if (p == "OpenPorts") {
@@ -103,7 +108,8 @@ struct ManagerBusCallbacks {
                 if (r < 0)
                     break;
                 r = sd_bus_message_append(reply, "(ssqq)", op.zone.c_str(),
-                                          std::string(to_string(op.proto)).c_str(), op.first, op.last);
+                                          std::string(to_string(op.proto)).c_str(), op.first,
+                                          op.last);
             }
             return r < 0 ? r : sd_bus_message_close_container(reply);
         }
@@ -188,16 +194,15 @@ struct ManagerBusCallbacks {
                                      proto_word);
         bool icmp = *proto == Proto::icmp || *proto == Proto::icmpv6;
         if (!icmp && port == 0)
-            return sd_bus_error_set(error, c(bn::error_invalid_args),
-                                    "port must be in 1-65535");
+            return sd_bus_error_set(error, c(bn::error_invalid_args), "port must be in 1-65535");
         if (icmp && port != 0)
             return sd_bus_error_set(error, c(bn::error_invalid_args),
                                     "icmp and icmpv6 have no ports: pass 0");
         auto openers = portcullis::explain(self(userdata)->m_.state(), *proto, port);
         return reply_array(msg, "(sss)", [&](sd_bus_message* reply) {
             for (const auto& e : openers)
-                if (int r = sd_bus_message_append(reply, "(sss)", e.zone.c_str(),
-                                                  e.service.c_str(), e.reason.c_str());
+                if (int r = sd_bus_message_append(reply, "(sss)", e.zone.c_str(), e.service.c_str(),
+                                                  e.reason.c_str());
                     r < 0)
                     return r;
             return 0;
@@ -326,8 +331,10 @@ const sd_bus_vtable manager_vtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("Version", "s", CB::manager_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Mode", "s", CB::manager_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("Generation", "t", CB::manager_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_PROPERTY("CatalogSize", "u", CB::manager_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Generation", "t", CB::manager_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("CatalogSize", "u", CB::manager_property, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("EnabledServices", "as", CB::manager_property, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("OpenPorts", "a(ssqq)", CB::manager_property, 0,

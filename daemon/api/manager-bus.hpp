@@ -2,18 +2,17 @@
 // marshalling, access checks and error mapping live here; every decision is the manager's.
 #pragma once
 
+#include "app/manager.hpp"
 #include "bus/bus-loop.hpp"
 #include "bus/handles.hpp"
-#include "app/manager.hpp"
 #include "portcullis/uv-util.hpp"
 
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
-
 #include <systemd/sd-bus.h>
 #include <uv.h>
+#include <vector>
 
 namespace portcullis {
 

@@ -1,8 +1,8 @@
 // Picks and creates the firewall backend the config asks for ("auto" probes the kernel).
 #pragma once
 
-#include "portcullis/backend.hpp"
 #include "core/config.hpp"
+#include "portcullis/backend.hpp"
 
 #include <memory>
 #include <string>

@@ -1,9 +1,9 @@
 #include "app/cli.hpp"
 
+#include "app/overrides-store.hpp"
 #include "core/catalog.hpp"
 #include "core/config.hpp"
 #include "core/json.hpp"
-#include "app/overrides-store.hpp"
 #include "core/planner.hpp"
 #include "core/ruleset.hpp"
 #include "portcullis/version.hpp"
@@ -132,8 +132,8 @@ void append_ports(std::string& out, const std::vector<PortRange>& ports) {
         out += i ? "," : "";
         out += "{\"proto\":";
         append_json_string(out, to_string(p.proto));
-        out += ",\"first\":" + std::to_string(p.first) + ",\"last\":" + std::to_string(p.last) +
-               "}";
+        out +=
+            ",\"first\":" + std::to_string(p.first) + ",\"last\":" + std::to_string(p.last) + "}";
     }
     out += ']';
 }

@@ -10,7 +10,9 @@ namespace {
 LogLevel max_level = std::getenv("PORTCULLIS_DEBUG") ? LogLevel::debug : LogLevel::info;
 }
 
-void set_log_level(LogLevel max) { max_level = max; }
+void set_log_level(LogLevel max) {
+    max_level = max;
+}
 
 void log(LogLevel level, std::string_view message) {
     if (static_cast<int>(level) > static_cast<int>(max_level))

@@ -9,11 +9,21 @@ namespace portcullis {
 enum class LogLevel { err = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 
 void log(LogLevel level, std::string_view message);
-inline void log_error(std::string_view m) { log(LogLevel::err, m); }
-inline void log_warning(std::string_view m) { log(LogLevel::warning, m); }
-inline void log_notice(std::string_view m) { log(LogLevel::notice, m); }
-inline void log_info(std::string_view m) { log(LogLevel::info, m); }
-inline void log_debug(std::string_view m) { log(LogLevel::debug, m); }
+inline void log_error(std::string_view m) {
+    log(LogLevel::err, m);
+}
+inline void log_warning(std::string_view m) {
+    log(LogLevel::warning, m);
+}
+inline void log_notice(std::string_view m) {
+    log(LogLevel::notice, m);
+}
+inline void log_info(std::string_view m) {
+    log(LogLevel::info, m);
+}
+inline void log_debug(std::string_view m) {
+    log(LogLevel::debug, m);
+}
 
 // Messages above this level are dropped (default info; PORTCULLIS_DEBUG=1 enables debug).
 void set_log_level(LogLevel max);

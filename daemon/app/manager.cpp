@@ -1,16 +1,15 @@
 #include "app/manager.hpp"
 
 #include "app/log.hpp"
-#include "core/strings.hpp"
 #include "app/overrides-store.hpp"
 #include "core/ruleset.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <set>
-
 #include <systemd/sd-daemon.h>
 
 namespace portcullis {
@@ -40,7 +39,9 @@ Manager::Manager(uv_loop_t* loop, ManagerOptions opts, BackendFactory backends,
     : loop_(loop), opts_(std::move(opts)), backends_(std::move(backends)),
       unit_sources_(std::move(unit_sources)), package_sources_(std::move(package_sources)) {}
 
-Manager::~Manager() { stop(); }
+Manager::~Manager() {
+    stop();
+}
 
 std::string_view Manager::backend_name() const {
     return backend_ ? backend_->name() : std::string_view("none");
@@ -244,9 +245,8 @@ void Manager::flush() {
                 return;
             }
             if (r.rebuilt && have_applied_)
-                log_info("table inet " + config_.table + " rebuilt (" +
-                         std::to_string(r.messages) + " messages, " + std::to_string(r.bytes) +
-                         " bytes)");
+                log_info("table inet " + config_.table + " rebuilt (" + std::to_string(r.messages) +
+                         " messages, " + std::to_string(r.bytes) + " bytes)");
         }
     }
     retry_ms_ = 0;
@@ -334,7 +334,8 @@ int Manager::reload(std::string* error) {
     else if (l.config.state_dir != config_.state_dir)
         refuse = "changing 'state_dir' needs a restart";
     if (!refuse.empty()) {
-        std::string msg = (l.config.path.empty() ? std::string("config") : l.config.path) + ": " + refuse;
+        std::string msg =
+            (l.config.path.empty() ? std::string("config") : l.config.path) + ": " + refuse;
         if (error)
             *error = msg;
         set_last_error(msg, true);
@@ -376,7 +377,8 @@ OverrideResult Manager::set_override(std::string_view id, std::string_view state
         return fail(OverrideResult::invalid_state,
                     "state must be \"open\", \"closed\" or \"auto\", not \"" + std::string(state) +
                         "\"");
-    bool always = std::find(config_.always.begin(), config_.always.end(), id) != config_.always.end();
+    bool always =
+        std::find(config_.always.begin(), config_.always.end(), id) != config_.always.end();
     if (always && o == Override::closed)
         return fail(OverrideResult::would_lock_out,
                     "\"" + std::string(id) +
@@ -393,8 +395,8 @@ OverrideResult Manager::set_override(std::string_view id, std::string_view state
     std::error_code ec;
     std::filesystem::create_directories(config_.state_dir, ec);
     if (int r = save_overrides(config_.state_dir, next); r < 0)
-        return fail(OverrideResult::io_error, "cannot write " + overrides_path(config_.state_dir) +
-                                                  ": " + errno_text(r));
+        return fail(OverrideResult::io_error,
+                    "cannot write " + overrides_path(config_.state_dir) + ": " + errno_text(r));
     overrides_ = std::move(next);
     log_info("override " + std::string(id) + " = " + std::string(state));
     // Apply now, so that the caller sees the result when the call returns.

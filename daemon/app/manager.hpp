@@ -3,13 +3,13 @@
 // decides when to plan, commits, logs, and tells its listeners (the D-Bus API) what happened.
 #pragma once
 
-#include "portcullis/backend.hpp"
 #include "core/catalog.hpp"
 #include "core/config.hpp"
-#include "portcullis/facts.hpp"
 #include "core/planner.hpp"
-#include "sources/source.hpp"
+#include "portcullis/backend.hpp"
+#include "portcullis/facts.hpp"
 #include "portcullis/uv-util.hpp"
+#include "sources/source.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -17,7 +17,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
 #include <uv.h>
 
 namespace portcullis {
@@ -115,8 +114,8 @@ private:
     std::string last_error_;
     bool last_error_is_config_ = false;
 
-    UvPtr<uv_timer_t> coalesce_;    // zero timer: one flush per loop iteration of events
-    UvPtr<uv_timer_t> settle_;      // while the watchers settle or retrying a failed commit
+    UvPtr<uv_timer_t> coalesce_; // zero timer: one flush per loop iteration of events
+    UvPtr<uv_timer_t> settle_;   // while the watchers settle or retrying a failed commit
     UvPtr<uv_timer_t> watchdog_;
     UvPtr<uv_poll_t> backend_events_;
     std::uint64_t startup_ms_ = 0;

@@ -9,7 +9,6 @@ namespace portcullis {
 BusLoop::BusLoop(uv_loop_t* loop, sd_bus* bus, std::function<void()> on_disconnect)
     : loop_(loop), bus_(sd_bus_ref(bus)), on_disconnect_(std::move(on_disconnect)) {}
 
-
 BusLoop::~BusLoop() {
     // Handles first: their callbacks reference this object and the bus.
     prepare_.reset();
@@ -45,7 +44,9 @@ void BusLoop::on_poll(uv_poll_t* h, int /*status*/, int /*events*/) {
     static_cast<BusLoop*>(h->data)->process();
 }
 
-void BusLoop::on_timer(uv_timer_t* h) { static_cast<BusLoop*>(h->data)->process(); }
+void BusLoop::on_timer(uv_timer_t* h) {
+    static_cast<BusLoop*>(h->data)->process();
+}
 
 void BusLoop::on_prepare(uv_prepare_t* h) {
     auto* self = static_cast<BusLoop*>(h->data);

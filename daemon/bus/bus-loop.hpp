@@ -7,7 +7,6 @@
 #include "portcullis/uv-util.hpp"
 
 #include <functional>
-
 #include <systemd/sd-bus.h>
 #include <uv.h>
 

@@ -3,7 +3,6 @@
 
 #include <string>
 #include <string_view>
-
 #include <systemd/sd-bus.h>
 
 namespace portcullis {

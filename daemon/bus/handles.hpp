@@ -6,9 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <systemd/sd-bus.h>
+#include <vector>
 
 namespace portcullis::bus {
 

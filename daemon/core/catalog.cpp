@@ -37,7 +37,7 @@ bool valid_service_id(std::string_view id) {
 }
 
 bool valid_unit_name(std::string_view name) {
-    static constexpr std::string_view suffixes[] = {".service", ".socket", ".target", ".path",
+    static constexpr std::string_view suffixes[] = {".service", ".socket", ".target",   ".path",
                                                     ".timer",   ".mount",  ".automount"};
     auto dot = name.rfind('.');
     if (dot == std::string_view::npos || dot == 0 || name.size() > 255)

@@ -15,19 +15,25 @@ namespace {
 
 constexpr auto mode_names =
     make_string_table<Mode>({{Mode::enforce, "enforce"}, {Mode::monitor, "monitor"}});
-constexpr auto open_when_names = make_string_table<OpenWhen>({{OpenWhen::enabled, "enabled"},
-                                                              {OpenWhen::active, "active"},
-                                                              {OpenWhen::enabled_or_active,
-                                                               "enabled-or-active"}});
+constexpr auto open_when_names =
+    make_string_table<OpenWhen>({{OpenWhen::enabled, "enabled"},
+                                 {OpenWhen::active, "active"},
+                                 {OpenWhen::enabled_or_active, "enabled-or-active"}});
 constexpr auto backend_names = make_string_table<BackendKind>({{BackendKind::automatic, "auto"},
                                                                {BackendKind::nftables, "nftables"},
                                                                {BackendKind::legacy, "legacy"}});
 
 } // namespace
 
-std::string_view to_string(Mode m) { return mode_names.name(m); }
-std::string_view to_string(OpenWhen w) { return open_when_names.name(w); }
-std::string_view to_string(BackendKind b) { return backend_names.name(b); }
+std::string_view to_string(Mode m) {
+    return mode_names.name(m);
+}
+std::string_view to_string(OpenWhen w) {
+    return open_when_names.name(w);
+}
+std::string_view to_string(BackendKind b) {
+    return backend_names.name(b);
+}
 
 std::vector<Zone> Config::zones() const {
     if (!declared_zones.empty())
@@ -343,8 +349,10 @@ void validate(const Config& cfg, const Catalog& cat) {
                 for (const auto& o : s->optional)
                     have += (have.empty() ? "" : ", ") + to_string(o);
                 diags.push_back({pol.optional_pos[i],
-                                 "'" + to_string(pol.optional[i]) + "' is not among the optional "
-                                 "ports of \"" + id + "\" (" +
+                                 "'" + to_string(pol.optional[i]) +
+                                     "' is not among the optional "
+                                     "ports of \"" +
+                                     id + "\" (" +
                                      (have.empty() ? std::string("it has none") : have) + ")"});
             }
         }

@@ -2,10 +2,10 @@
 #pragma once
 
 #include "core/catalog.hpp"
-#include "portcullis/net.hpp"
-#include "portcullis/table-layout.hpp"
 #include "core/error.hpp"
+#include "portcullis/net.hpp"
 #include "portcullis/ports.hpp"
+#include "portcullis/table-layout.hpp"
 
 #include <array>
 #include <cstdint>
@@ -25,7 +25,6 @@ enum class BackendKind { automatic, nftables, legacy };
 std::string_view to_string(Mode m);
 std::string_view to_string(OpenWhen w);
 std::string_view to_string(BackendKind b);
-
 
 struct Zone {
     std::string name;

@@ -11,7 +11,9 @@ std::string to_string(const SourcePos& pos) {
     return s;
 }
 
-std::string Diagnostic::str() const { return to_string(pos) + ": " + message; }
+std::string Diagnostic::str() const {
+    return to_string(pos) + ": " + message;
+}
 
 namespace {
 std::string lines(const std::vector<Diagnostic>& diags) {

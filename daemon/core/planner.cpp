@@ -25,9 +25,13 @@ constexpr auto override_names =
 
 } // namespace
 
-std::string_view to_string(Override o) { return override_names.name(o); }
+std::string_view to_string(Override o) {
+    return override_names.name(o);
+}
 
-std::optional<Override> override_from_string(std::string_view s) { return override_names.parse(s); }
+std::optional<Override> override_from_string(std::string_view s) {
+    return override_names.parse(s);
+}
 
 const ZoneState* DesiredState::zone(std::string_view name) const {
     for (const auto& z : zones)
@@ -37,8 +41,9 @@ const ZoneState* DesiredState::zone(std::string_view name) const {
 }
 
 const ServiceDecision* DesiredState::service(std::string_view id) const {
-    auto it = std::lower_bound(services.begin(), services.end(), id,
-                               [](const ServiceDecision& d, std::string_view k) { return d.id < k; });
+    auto it =
+        std::lower_bound(services.begin(), services.end(), id,
+                         [](const ServiceDecision& d, std::string_view k) { return d.id < k; });
     return it != services.end() && it->id == id ? &*it : nullptr;
 }
 

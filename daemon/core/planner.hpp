@@ -17,8 +17,8 @@ struct ServiceDecision {
     bool open = false;
     // "unit NAME enabled", "unit NAME active", "package NAME", "always", "override" or "".
     std::string reason;
-    std::vector<std::string> zones;  // where it opens (when open)
-    std::vector<PortRange> opened;   // its ports plus the optional ports the config asked for
+    std::vector<std::string> zones; // where it opens (when open)
+    std::vector<PortRange> opened;  // its ports plus the optional ports the config asked for
 
     bool operator==(const ServiceDecision&) const = default;
 };

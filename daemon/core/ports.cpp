@@ -14,9 +14,13 @@ constexpr auto proto_names = make_string_table<Proto>(
 
 } // namespace
 
-std::string_view to_string(Proto p) { return proto_names.name(p); }
+std::string_view to_string(Proto p) {
+    return proto_names.name(p);
+}
 
-std::optional<Proto> proto_from_string(std::string_view s) { return proto_names.parse(s); }
+std::optional<Proto> proto_from_string(std::string_view s) {
+    return proto_names.parse(s);
+}
 
 namespace {
 
@@ -107,9 +111,10 @@ void IntervalSet::add(Interval iv) {
     if (iv.first > iv.last)
         std::swap(iv.first, iv.last);
     // First interval that could touch iv: the first whose last >= iv.first - 1.
-    auto it = std::lower_bound(ivs_.begin(), ivs_.end(), iv, [](const Interval& a, const Interval& b) {
-        return static_cast<unsigned>(a.last) + 1 < b.first;
-    });
+    auto it =
+        std::lower_bound(ivs_.begin(), ivs_.end(), iv, [](const Interval& a, const Interval& b) {
+            return static_cast<unsigned>(a.last) + 1 < b.first;
+        });
     auto end = it;
     // Absorb every interval that overlaps or is adjacent to iv.
     while (end != ivs_.end() && end->first <= static_cast<unsigned>(iv.last) + 1) {
@@ -126,7 +131,9 @@ void IntervalSet::add(const IntervalSet& other) {
         add(iv);
 }
 
-bool IntervalSet::contains(std::uint16_t port) const { return covers({port, port}); }
+bool IntervalSet::contains(std::uint16_t port) const {
+    return covers({port, port});
+}
 
 bool IntervalSet::covers(Interval iv) const {
     auto it = std::upper_bound(ivs_.begin(), ivs_.end(), iv.first,

@@ -7,7 +7,6 @@
 
 namespace portcullis {
 
-
 TableLayout build_layout(const DesiredState& st, std::string_view table) {
     TableLayout l;
     l.table = std::string(table);
@@ -21,8 +20,8 @@ TableLayout build_layout(const DesiredState& st, std::string_view table) {
     l.rules.push_back({.kind = RuleKind::dhcp_client, .dhcp_version = 4});
     l.rules.push_back({.kind = RuleKind::dhcp_client, .dhcp_version = 6});
 
-    SetSpec helper{.name = std::string(ftp_helper_set), .type = SetType::inet_service,
-                   .interval = true};
+    SetSpec helper{
+        .name = std::string(ftp_helper_set), .type = SetType::inet_service, .interval = true};
     helper.ports = st.ftp_helper.intervals();
     l.sets.push_back(std::move(helper));
     l.rules.push_back({.kind = RuleKind::ftp_helper, .lookup_set = std::string(ftp_helper_set)});
@@ -51,10 +50,14 @@ TableLayout build_layout(const DesiredState& st, std::string_view table) {
                 l.sets.push_back(std::move(src));
             }
         }
-        SetSpec tcp{.name = set_name(z.name, Proto::tcp), .type = SetType::inet_service,
-                    .interval = true, .ports = z.tcp.intervals()};
-        SetSpec udp{.name = set_name(z.name, Proto::udp), .type = SetType::inet_service,
-                    .interval = true, .ports = z.udp.intervals()};
+        SetSpec tcp{.name = set_name(z.name, Proto::tcp),
+                    .type = SetType::inet_service,
+                    .interval = true,
+                    .ports = z.tcp.intervals()};
+        SetSpec udp{.name = set_name(z.name, Proto::udp),
+                    .type = SetType::inet_service,
+                    .interval = true,
+                    .ports = z.udp.intervals()};
         SetSpec icmp{.name = set_name(z.name, Proto::icmp), .type = SetType::inet_proto};
         if (z.icmp)
             icmp.protos.push_back(ipproto_icmp);
@@ -87,17 +90,17 @@ TableLayout build_layout(const DesiredState& st, std::string_view table) {
 namespace {
 
 constexpr auto set_type_names = make_string_table<SetType>({{SetType::inet_service, "inet_service"},
-                                                           {SetType::ifname, "ifname"},
-                                                           {SetType::ipv4_addr, "ipv4_addr"},
-                                                           {SetType::ipv6_addr, "ipv6_addr"},
-                                                           {SetType::inet_proto, "inet_proto"}});
+                                                            {SetType::ifname, "ifname"},
+                                                            {SetType::ipv4_addr, "ipv4_addr"},
+                                                            {SetType::ipv6_addr, "ipv6_addr"},
+                                                            {SetType::inet_proto, "inet_proto"}});
 
 std::vector<std::string> element_words(const SetSpec& s) {
     std::vector<std::string> out;
     for (const auto& iv : s.ports)
-        out.push_back(iv.first == iv.last ? std::to_string(iv.first)
-                                          : std::to_string(iv.first) + "-" +
-                                                std::to_string(iv.last));
+        out.push_back(iv.first == iv.last
+                          ? std::to_string(iv.first)
+                          : std::to_string(iv.first) + "-" + std::to_string(iv.last));
     for (const auto& n : s.names)
         out.push_back("\"" + n + "\"");
     for (const auto& c : s.nets) {
@@ -106,8 +109,9 @@ std::vector<std::string> element_words(const SetSpec& s) {
         out.push_back(c.prefix == full ? text.substr(0, text.find('/')) : text);
     }
     for (auto p : s.protos)
-        out.push_back(p == ipproto_icmp ? "icmp" : p == ipproto_icmpv6 ? "ipv6-icmp"
-                                                                         : std::to_string(p));
+        out.push_back(p == ipproto_icmp     ? "icmp"
+                      : p == ipproto_icmpv6 ? "ipv6-icmp"
+                                            : std::to_string(p));
     return out;
 }
 
@@ -150,12 +154,12 @@ std::string render_rule(const RuleSpec& r) {
 std::string render_nft(const TableLayout& l) {
     std::string out = "table inet " + l.table + " {\n";
     // Objects in the order the backend creates them, which is the order nft lists them.
-    out += "\tcounter " + std::string(dropped_counter_name) +
-           " {\n\t\tpackets 0 bytes 0\n\t}\n\n";
+    out += "\tcounter " + std::string(dropped_counter_name) + " {\n\t\tpackets 0 bytes 0\n\t}\n\n";
     out += "\tct helper " + std::string(ftp_helper_name) +
            " {\n\t\ttype \"ftp\" protocol tcp\n\t\tl3proto inet\n\t}\n\n";
     for (const auto& s : l.sets) {
-        out += "\tset " + s.name + " {\n\t\ttype " + std::string(set_type_names.name(s.type)) + "\n";
+        out +=
+            "\tset " + s.name + " {\n\t\ttype " + std::string(set_type_names.name(s.type)) + "\n";
         if (s.interval)
             out += "\t\tflags interval\n";
         auto words = element_words(s);
@@ -163,9 +167,9 @@ std::string render_nft(const TableLayout& l) {
             // nft wraps element lists by key width: 5 short keys (ports, protocols), 2 IPv4
             // keys, or 1 wide key (IPv6, interface names) per line. Doing the same makes this
             // text identical to `nft list table`, so an admin can diff the two.
-            std::size_t per_line = s.type == SetType::ipv4_addr                            ? 2
+            std::size_t per_line = s.type == SetType::ipv4_addr                                ? 2
                                    : s.type == SetType::ipv6_addr || s.type == SetType::ifname ? 1
-                                                                                              : 5;
+                                                                                               : 5;
             out += "\t\telements = { ";
             for (std::size_t i = 0; i < words.size(); ++i) {
                 if (i > 0)

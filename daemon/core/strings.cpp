@@ -14,6 +14,8 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
     return out;
 }
 
-std::string errno_text(int negative_errno) { return std::strerror(-negative_errno); }
+std::string errno_text(int negative_errno) {
+    return std::strerror(-negative_errno);
+}
 
 } // namespace portcullis

@@ -17,7 +17,9 @@ std::string set_name(std::string_view zone, Proto proto) {
     return {};
 }
 
-std::string ifaces_set_name(std::string_view zone) { return std::string(zone) + "_ifaces"; }
+std::string ifaces_set_name(std::string_view zone) {
+    return std::string(zone) + "_ifaces";
+}
 
 std::string sources_set_name(std::string_view zone, int family) {
     return std::string(zone) + (family == AF_INET ? "_src4" : "_src6");

@@ -63,7 +63,8 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
             if (st == State::normal)
                 return at("non-ASCII character outside a string or comment");
             if (st == State::ml_basic)
-                return at("non-ASCII character in a multi-line basic string (use \"...\" or '''...''')");
+                return at(
+                    "non-ASCII character in a multi-line basic string (use \"...\" or '''...''')");
             i += n;
             ++col;
             continue;
@@ -189,7 +190,8 @@ std::optional<std::string> TomlReader::get_string(const toml::table& tbl, std::s
         return std::nullopt;
     if (auto s = n->value<std::string>(); s && n->is_string())
         return s;
-    error(pos(*n), "'" + std::string(key) + "' must be a string, not " + std::string(type_name(*n)));
+    error(pos(*n),
+          "'" + std::string(key) + "' must be a string, not " + std::string(type_name(*n)));
     return std::nullopt;
 }
 
@@ -199,8 +201,8 @@ std::optional<bool> TomlReader::get_bool(const toml::table& tbl, std::string_vie
         return std::nullopt;
     if (n->is_boolean())
         return n->as_boolean()->get();
-    error(pos(*n), "'" + std::string(key) + "' must be true or false, not " +
-                       std::string(type_name(*n)));
+    error(pos(*n),
+          "'" + std::string(key) + "' must be true or false, not " + std::string(type_name(*n)));
     return std::nullopt;
 }
 

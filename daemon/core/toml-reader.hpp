@@ -11,10 +11,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <toml++/toml.h>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 namespace portcullis::detail {
 

@@ -1,8 +1,7 @@
 #include "nft/backend.hpp"
 
-#include "nft/handles.hpp"
-
 #include "core/strings.hpp"
+#include "nft/handles.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -16,7 +15,6 @@ namespace portcullis {
 using namespace nft;
 
 namespace {
-
 
 CommitResult failure(int error, std::string message) {
     CommitResult r;

@@ -4,9 +4,9 @@
 // nf_tables events when someone else touches the table.
 #pragma once
 
-#include "portcullis/backend.hpp"
 #include "nft/model.hpp"
 #include "nft/socket.hpp"
+#include "portcullis/backend.hpp"
 
 #include <memory>
 #include <optional>

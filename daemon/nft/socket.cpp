@@ -27,7 +27,6 @@ constexpr int reply_timeout_ms = 5000;
 // Events of a big commit of our own (one per element) must not overrun the listener.
 constexpr int event_rcvbuf_bytes = 4 * 1024 * 1024;
 
-
 int set_int_opt(mnl_socket* nl, int level, int opt, int value) {
     if (setsockopt(mnl_socket_get_fd(nl), level, opt, &value, sizeof value) < 0)
         return -errno;

@@ -5,14 +5,13 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
 #include <memory>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <vector>
-
-#include <libmnl/libmnl.h>
-#include <linux/inet_diag.h>
-#include <linux/sock_diag.h>
 
 namespace portcullis {
 
@@ -60,9 +59,11 @@ int dump(mnl_socket* nl, int family, Proto proto, std::vector<ListeningSocket>* 
     nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
     nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    auto seq = static_cast<unsigned>(time(nullptr)) + static_cast<unsigned>(family * 7 + (proto == Proto::udp));
+    auto seq = static_cast<unsigned>(time(nullptr)) +
+               static_cast<unsigned>(family * 7 + (proto == Proto::udp));
     nlh->nlmsg_seq = seq;
-    auto* req = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+    auto* req =
+        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
     req->sdiag_family = static_cast<std::uint8_t>(family);
     req->sdiag_protocol = proto == Proto::tcp ? IPPROTO_TCP : IPPROTO_UDP;
     // TCP: listeners only. UDP: every state; connected ones are filtered out above.

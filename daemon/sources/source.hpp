@@ -11,9 +11,8 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <vector>
-
 #include <uv.h>
+#include <vector>
 
 namespace portcullis {
 

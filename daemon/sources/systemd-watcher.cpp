@@ -22,8 +22,8 @@
 #include "bus/bus-loop.hpp"
 #include "bus/bus-open.hpp"
 #include "bus/handles.hpp"
-#include "sources/systemd-units.hpp"
 #include "portcullis/uv-util.hpp"
+#include "sources/systemd-units.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -332,10 +332,10 @@ void SystemdWatcher::Impl::work() {
     const std::uint64_t now = uv_now(loop);
     if (publish_tokens < publish_burst) {
         std::uint64_t earned = (now - last_refill_ms) / publish_holdoff_ms;
-        publish_tokens = static_cast<unsigned>(
-            std::min<std::uint64_t>(publish_burst, publish_tokens + earned));
-        last_refill_ms = publish_tokens == publish_burst ? now
-                                                         : last_refill_ms + earned * publish_holdoff_ms;
+        publish_tokens =
+            static_cast<unsigned>(std::min<std::uint64_t>(publish_burst, publish_tokens + earned));
+        last_refill_ms =
+            publish_tokens == publish_burst ? now : last_refill_ms + earned * publish_holdoff_ms;
     } else {
         last_refill_ms = now;
     }

@@ -11,9 +11,8 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
-
 #include <uv.h>
+#include <vector>
 
 namespace portcullis {
 

@@ -13,9 +13,9 @@
 namespace portcullis {
 
 struct CommitResult {
-    int error = 0;           // 0, or the negative errno the kernel (or the system) returned
-    std::string message;     // for humans: which message of the batch failed, and why
-    bool rebuilt = false;    // the whole table was (re)created rather than patched
+    int error = 0;            // 0, or the negative errno the kernel (or the system) returned
+    std::string message;      // for humans: which message of the batch failed, and why
+    bool rebuilt = false;     // the whole table was (re)created rather than patched
     std::size_t messages = 0; // netlink messages in the batch (for logs and benchmarks)
     std::size_t bytes = 0;    // bytes sent
 

@@ -31,10 +31,10 @@ struct SetSpec {
     std::string name;
     SetType type = SetType::inet_service;
     bool interval = false;
-    std::vector<Interval> ports;       // inet_service
-    std::vector<std::string> names;    // ifname
-    std::vector<Cidr> nets;            // ipv4_addr / ipv6_addr (interval)
-    std::vector<std::uint8_t> protos;  // inet_proto
+    std::vector<Interval> ports;      // inet_service
+    std::vector<std::string> names;   // ifname
+    std::vector<Cidr> nets;           // ipv4_addr / ipv6_addr (interval)
+    std::vector<std::uint8_t> protos; // inet_proto
 
     bool operator==(const SetSpec&) const = default;
 };

@@ -3,7 +3,6 @@
 
 #include <memory>
 #include <new>
-
 #include <uv.h>
 
 namespace portcullis {

@@ -2,10 +2,8 @@
 #include "portcullis/bus-names.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <string>
-
 #include <systemd/sd-bus.h>
 
 using namespace portcullis;

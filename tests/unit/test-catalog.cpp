@@ -1,5 +1,4 @@
 #include "core/catalog.hpp"
-
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
@@ -58,8 +57,9 @@ TEST_CASE("only id and name are required; the rest defaults empty", "[catalog]")
 }
 
 TEST_CASE("catalogue errors point at the offending line and column", "[catalog]") {
-    CHECK(error_of("[[service]]\nid = \"x\"\nname = \"X\"\nports = [\"22/tcp\", \"99999/tcp\"]\n") ==
-          "cat.toml:4:20: bad port '99999/tcp': port 99999 is out of range 1-65535");
+    CHECK(
+        error_of("[[service]]\nid = \"x\"\nname = \"X\"\nports = [\"22/tcp\", \"99999/tcp\"]\n") ==
+        "cat.toml:4:20: bad port '99999/tcp': port 99999 is out of range 1-65535");
     CHECK(error_of("[[service]]\nid = \"x\"\nname = \"X\"\nprots = [\"22/tcp\"]\n") ==
           "cat.toml:4:1: unknown key 'prots' in [[service]]");
     CHECK(error_of("[[service]]\nname = \"X\"\n") == "cat.toml:1:1: [[service]] has no 'id'");
@@ -76,8 +76,8 @@ TEST_CASE("catalogue errors point at the offending line and column", "[catalog]"
           "cat.toml:4:12: bad conntrack helper (known: ftp) 'sip'");
     CHECK(error_of("[service]\nid = \"x\"\n") ==
           "cat.toml:1:1: 'service' must be written as [[service]] tables");
-    CHECK(error_of("zone = 1\n") ==
-          "cat.toml:1:1: unknown key 'zone' in a catalogue file (only [[service]] tables belong here)");
+    CHECK(error_of("zone = 1\n") == "cat.toml:1:1: unknown key 'zone' in a catalogue file (only "
+                                    "[[service]] tables belong here)");
     // A TOML syntax error comes through with toml++'s own position.
     CHECK(error_of("[[service]]\nid = \"x\nname = \"X\"\n").rfind("cat.toml:2:", 0) == 0);
 }
@@ -90,16 +90,20 @@ TEST_CASE("every error of a file is reported, not just the first", "[catalog]") 
 }
 
 TEST_CASE("duplicate ids in one file are an error naming both places", "[catalog]") {
-    CHECK(error_of("[[service]]\nid = \"x\"\nname = \"X\"\n\n[[service]]\nid = \"x\"\nname = \"Y\"\n") ==
+    CHECK(error_of(
+              "[[service]]\nid = \"x\"\nname = \"X\"\n\n[[service]]\nid = \"x\"\nname = \"Y\"\n") ==
           "cat.toml:6:6: duplicate id 'x' (first defined at cat.toml:1:1)");
 }
 
 TEST_CASE("loading directories: lexical order, duplicates, replacement", "[catalog]") {
     testutil::TempDir d;
-    d.write("shipped/10-a.toml", "[[service]]\nid = \"ssh\"\nname = \"SSH\"\nports = [\"22/tcp\"]\n");
-    d.write("shipped/20-b.toml", "[[service]]\nid = \"web\"\nname = \"Web\"\nports = [\"80/tcp\"]\n");
+    d.write("shipped/10-a.toml",
+            "[[service]]\nid = \"ssh\"\nname = \"SSH\"\nports = [\"22/tcp\"]\n");
+    d.write("shipped/20-b.toml",
+            "[[service]]\nid = \"web\"\nname = \"Web\"\nports = [\"80/tcp\"]\n");
     d.write("shipped/notes.txt", "not toml, ignored");
-    d.write("local/ssh.toml", "[[service]]\nid = \"ssh\"\nname = \"SSH on 2222\"\nports = [\"2222/tcp\"]\n");
+    d.write("local/ssh.toml",
+            "[[service]]\nid = \"ssh\"\nname = \"SSH on 2222\"\nports = [\"2222/tcp\"]\n");
 
     SECTION("a later directory replaces a service whole") {
         Catalog c = load_catalog({(d.path() / "shipped").string(), (d.path() / "local").string()});
@@ -126,12 +130,14 @@ TEST_CASE("loading directories: lexical order, duplicates, replacement", "[catal
         }
     }
     SECTION("an unreadable file is an error naming it") {
-        auto bad = d.write("shipped/40-bad.toml", "[[service]]\nid = \"x\"\nname = \"X\"\nports = [22]\n");
+        auto bad =
+            d.write("shipped/40-bad.toml", "[[service]]\nid = \"x\"\nname = \"X\"\nports = [22]\n");
         try {
             load_catalog({(d.path() / "shipped").string()});
             FAIL("no error");
         } catch (const ConfigError& e) {
-            CHECK(std::string(e.what()) == bad + ":4:10: 'ports' must contain only strings, not an integer");
+            CHECK(std::string(e.what()) ==
+                  bad + ":4:10: 'ports' must contain only strings, not an integer");
         }
     }
 }

@@ -1,9 +1,7 @@
 #include "app/cli.hpp"
-
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 using namespace portcullis;
@@ -50,7 +48,8 @@ packages = ["HighAvailability"]
 } // namespace
 
 TEST_CASE("argument parsing", "[cli]") {
-    CHECK(run({"--frobnicate"}).err == "portcullisd: unknown argument '--frobnicate'; try --help\n");
+    CHECK(run({"--frobnicate"}).err ==
+          "portcullisd: unknown argument '--frobnicate'; try --help\n");
     CHECK(run({"--frobnicate"}).status == exit_usage);
     CHECK(run({"--config"}).err == "portcullisd: --config needs a value\n");
     CHECK(run({"--check-config", "--print-catalog"}).err ==
@@ -75,22 +74,26 @@ TEST_CASE("argument parsing", "[cli]") {
 TEST_CASE("cli: --check-config points at the broken line and exits 78", "[cli]") {
     testutil::TempDir d;
     d.write("catalog.d/10.toml", catalog_text);
-    auto cfg = d.write("p.toml", "catalog_dirs = [\"catalog.d\"]\nmode = \"enforce\"\n\n[always]\nservices = [\"ssh\", \"shh\"]\n");
+    auto cfg = d.write("p.toml", "catalog_dirs = [\"catalog.d\"]\nmode = "
+                                 "\"enforce\"\n\n[always]\nservices = [\"ssh\", \"shh\"]\n");
     Run r = run({"--check-config", "--config", cfg});
     CHECK(r.status == 78);
     CHECK(r.err == cfg + ":5:20: unknown service \"shh\" (not in the catalogue)\n");
 
-    auto good = d.write("good.toml", "catalog_dirs = [\"catalog.d\"]\n[always]\nservices = [\"ssh\"]\n");
+    auto good =
+        d.write("good.toml", "catalog_dirs = [\"catalog.d\"]\n[always]\nservices = [\"ssh\"]\n");
     r = run({"--check-config", "--config", good});
     CHECK(r.status == 0);
     CHECK(r.out == good + ": ok (2 services, 1 zone, mode monitor)\n");
 
     r = run({"--check-config", "--config", (d.path() / "missing.toml").string()});
     CHECK(r.status == 78);
-    CHECK(r.err == (d.path() / "missing.toml").string() + ": cannot open: No such file or directory\n");
+    CHECK(r.err ==
+          (d.path() / "missing.toml").string() + ": cannot open: No such file or directory\n");
 
     // A broken catalogue file is reported with its own position.
-    auto bad_cat = d.write("catalog.d/20.toml", "[[service]]\nid = \"x\"\nname = \"X\"\nports = [\"70000/tcp\"]\n");
+    auto bad_cat = d.write("catalog.d/20.toml",
+                           "[[service]]\nid = \"x\"\nname = \"X\"\nports = [\"70000/tcp\"]\n");
     r = run({"--check-config", "--config", good});
     CHECK(r.status == 78);
     CHECK(r.err == bad_cat + ":4:10: bad port '70000/tcp': port 70000 is out of range 1-65535\n");
@@ -102,18 +105,21 @@ TEST_CASE("cli: --print-catalog prints the JSON the SPEC fixes", "[cli]") {
     auto cfg = d.write("p.toml", "catalog_dirs = [\"catalog.d\"]\n");
     Run r = run({"--print-catalog", "--config", cfg});
     REQUIRE(r.status == 0);
-    CHECK(r.out ==
-          "[\n"
-          "  {\"id\":\"ha\",\"name\":\"High \\\"Availability\\\"\",\"vendor\":\"local\",\"category\":\"\","
-          "\"ports\":[{\"proto\":\"tcp\",\"first\":7400,\"last\":7999},{\"proto\":\"icmp\",\"first\":0,\"last\":0},"
-          "{\"proto\":\"icmpv6\",\"first\":0,\"last\":0}],"
-          "\"optional\":[{\"proto\":\"udp\",\"first\":1234,\"last\":1234}],"
-          "\"remote\":[{\"proto\":\"tcp\",\"first\":443,\"last\":443}],"
-          "\"units\":[],\"packages\":[\"HighAvailability\"],\"helpers\":[\"ftp\"],\"source\":\"\"},\n"
-          "  {\"id\":\"ssh\",\"name\":\"SSH/SFTP\",\"vendor\":\"synology\",\"category\":\"system\","
-          "\"ports\":[{\"proto\":\"tcp\",\"first\":22,\"last\":22}],\"optional\":[],\"remote\":[],"
-          "\"units\":[\"ssh.service\"],\"packages\":[],\"helpers\":[],\"source\":\"test\"}\n"
-          "]\n");
+    CHECK(
+        r.out ==
+        "[\n"
+        "  {\"id\":\"ha\",\"name\":\"High "
+        "\\\"Availability\\\"\",\"vendor\":\"local\",\"category\":\"\","
+        "\"ports\":[{\"proto\":\"tcp\",\"first\":7400,\"last\":7999},{\"proto\":\"icmp\",\"first\":"
+        "0,\"last\":0},"
+        "{\"proto\":\"icmpv6\",\"first\":0,\"last\":0}],"
+        "\"optional\":[{\"proto\":\"udp\",\"first\":1234,\"last\":1234}],"
+        "\"remote\":[{\"proto\":\"tcp\",\"first\":443,\"last\":443}],"
+        "\"units\":[],\"packages\":[\"HighAvailability\"],\"helpers\":[\"ftp\"],\"source\":\"\"},\n"
+        "  {\"id\":\"ssh\",\"name\":\"SSH/SFTP\",\"vendor\":\"synology\",\"category\":\"system\","
+        "\"ports\":[{\"proto\":\"tcp\",\"first\":22,\"last\":22}],\"optional\":[],\"remote\":[],"
+        "\"units\":[\"ssh.service\"],\"packages\":[],\"helpers\":[],\"source\":\"test\"}\n"
+        "]\n");
 }
 
 TEST_CASE("cli: --print-ruleset with --assume-enabled", "[cli]") {
@@ -126,8 +132,8 @@ TEST_CASE("cli: --print-ruleset with --assume-enabled", "[cli]") {
 
     Run both = run({"--print-ruleset", "--config", cfg, "--assume-enabled", "ssh,ha"});
     REQUIRE(both.status == 0);
-    CHECK(both.out.find("\tset any_tcp {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = { 22, 7400-7999 }\n") !=
-          std::string::npos);
+    CHECK(both.out.find("\tset any_tcp {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements "
+                        "= { 22, 7400-7999 }\n") != std::string::npos);
     CHECK(both.out.find("elements = { icmp, ipv6-icmp }") != std::string::npos);
     CHECK(both.out.find("1234") == std::string::npos); // optional, not asked for
     CHECK(both.out.find("443") == std::string::npos);  // remote

@@ -1,9 +1,7 @@
 #include "core/config.hpp"
-
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sys/socket.h>
 
 using namespace portcullis;
@@ -123,31 +121,36 @@ TEST_CASE("config errors carry FILE:LINE:COLUMN", "[config]") {
           f + ":1:8: mode must be \"enforce\" or \"monitor\", not \"enforced\"");
     CHECK(error_of("\n\nmdoe = \"enforce\"\n") == f + ":3:1: unknown key 'mdoe' in the top level");
     CHECK(error_of("[systemd]\nopen_when = \"always\"\n") ==
-          f + ":2:13: open_when must be \"enabled\", \"active\" or \"enabled-or-active\", not \"always\"");
+          f + ":2:13: open_when must be \"enabled\", \"active\" or \"enabled-or-active\", not "
+              "\"always\"");
     CHECK(error_of("[systemd]\nenabled = \"yes\"\n") ==
           f + ":2:11: 'enabled' must be true or false, not a string");
     CHECK(error_of("[zones.lan]\ninterfaces = [\"br0\"]\nsoruces = []\n") ==
           f + ":3:1: unknown key 'soruces' in [zones.lan]");
     CHECK(error_of("[zones.lan]\nsources = [\"198.18.0.1/15\"]\n") ==
-          f + ":2:12: bad source \"198.18.0.1/15\": host bits are set in '198.18.0.1/15' (did you mean 198.18.0.0/15?)");
+          f + ":2:12: bad source \"198.18.0.1/15\": host bits are set in '198.18.0.1/15' (did you "
+              "mean 198.18.0.0/15?)");
     CHECK(error_of("[zones.lan]\nsources = [\"198.18.0.0/33\"]\n") ==
           f + ":2:12: bad source \"198.18.0.0/33\": bad prefix length '/33' (0-32)");
     CHECK(error_of("[zones.lan]\ninterfaces = [\"eth*\"]\n") ==
           f + ":2:15: bad interface \"eth*\": wildcards are not supported; list each interface");
     CHECK(error_of("[zones.lan]\ninterfaces = [\"a-very-long-interface\"]\n") ==
-          f + ":2:15: bad interface \"a-very-long-interface\": interface names have 1 to 15 characters");
+          f + ":2:15: bad interface \"a-very-long-interface\": interface names have 1 to 15 "
+              "characters");
     CHECK(error_of("[zones.LAN]\n") ==
           f + ":1:8: bad zone name 'LAN': use [a-z0-9_-], at most 24 characters");
     CHECK(error_of("[zones.lan]\n[zones.wan]\n") ==
           f + ":1:2: no zone has 'default = true': services that name no zones would open nowhere");
     CHECK(error_of("[zones.lan]\ndefault = true\n[services.dsm]\nzones = [\"lan\", \"dmz\"]\n") ==
           f + ":4:17: unknown zone \"dmz\"");
-    CHECK(error_of("[services.ftp]\noptional = [\"55536-55899\"]\n") ==
-          f + ":2:13: bad port '55536-55899': expected PORT/PROTO, FIRST-LAST/PROTO, icmp or icmpv6");
+    CHECK(
+        error_of("[services.ftp]\noptional = [\"55536-55899\"]\n") ==
+        f + ":2:13: bad port '55536-55899': expected PORT/PROTO, FIRST-LAST/PROTO, icmp or icmpv6");
     CHECK(error_of("table = \"my table\"\n") ==
           f + ":1:9: bad table name \"my table\": use letters, digits, '_' and '-', at most 64");
     CHECK(error_of("bus = \"session\"\n") ==
-          f + ":1:7: bus must be \"system\", \"user\" or a D-Bus address such as \"unix:path=/run/x\", not \"session\"");
+          f + ":1:7: bus must be \"system\", \"user\" or a D-Bus address such as "
+              "\"unix:path=/run/x\", not \"session\"");
     CHECK(error_of("backend = \"iptables\"\n") ==
           f + ":1:11: backend must be \"auto\", \"nftables\" or \"legacy\", not \"iptables\"");
     CHECK(error_of("[always]\nservices = \"ssh\"\n") ==
@@ -161,8 +164,9 @@ TEST_CASE("one declared zone is the default zone without saying so", "[config]")
 }
 
 TEST_CASE("relative paths are relative to the config file", "[config]") {
-    Config c = parse_config_text("catalog_dirs = [\"../catalog.d\", \"/abs\"]\nstate_dir = \"state\"\n",
-                                 "/opt/p/conf/examples/x.toml");
+    Config c =
+        parse_config_text("catalog_dirs = [\"../catalog.d\", \"/abs\"]\nstate_dir = \"state\"\n",
+                          "/opt/p/conf/examples/x.toml");
     CHECK(c.catalog_dirs == std::vector<std::string>{"/opt/p/conf/catalog.d", "/abs"});
     CHECK(c.state_dir == "/opt/p/conf/examples/state");
 }
@@ -184,7 +188,8 @@ TEST_CASE("validate checks names against the catalogue", "[config]") {
           f + ":1:11: unknown service \"nope\" (not in the catalogue)");
     CHECK(invalid("[services.ftp]\noptional = [\"55536-55899/tcp\"]\n").empty());
     CHECK(invalid("[services.ftp]\noptional = [\"20/tcp\", \"1000-1100/tcp\"]\n") ==
-          f + ":2:23: '1000-1100/tcp' is not among the optional ports of \"ftp\" (20/tcp, 1025-65535/tcp)");
+          f + ":2:23: '1000-1100/tcp' is not among the optional ports of \"ftp\" (20/tcp, "
+              "1025-65535/tcp)");
     CHECK(invalid("[services.ssh]\noptional = [\"2222/tcp\"]\n") ==
           f + ":2:13: '2222/tcp' is not among the optional ports of \"ssh\" (it has none)");
 }
@@ -194,7 +199,8 @@ TEST_CASE("load_config reports a missing file by name", "[config]") {
         load_config("/nonexistent/portcullis.toml");
         FAIL("no error");
     } catch (const ConfigError& e) {
-        CHECK(std::string(e.what()) == "/nonexistent/portcullis.toml: cannot open: No such file or directory");
+        CHECK(std::string(e.what()) ==
+              "/nonexistent/portcullis.toml: cannot open: No such file or directory");
     }
 }
 

@@ -3,11 +3,9 @@
 // the real systemd watcher are covered by the integration tests.
 #include "app/manager.hpp"
 #include "app/overrides-store.hpp"
-
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sys/eventfd.h>
 #include <unistd.h>
 

@@ -1,10 +1,10 @@
 // Incremental changes of the nftables backend: element diffs, their batches, message splitting,
 // and the model that reads batches and kernel dumps alike. No kernel, no root.
+#include "core/planner.hpp"
+#include "core/ruleset.hpp"
 #include "nft/batch.hpp"
 #include "nft/handles.hpp"
 #include "nft/model.hpp"
-#include "core/planner.hpp"
-#include "core/ruleset.hpp"
 
 #include <catch2/catch.hpp>
 #include <linux/netfilter/nf_tables.h>

@@ -213,7 +213,8 @@ TEST_CASE("open_when decides which unit states count", "[planner][open_when]") {
                      {"c.service", disabled_inactive},
                      {"d.service", {"enabled", "active"}}});
     auto open_with = [&](const char* mode) {
-        Config cfg = parse_config_text(std::string("[systemd]\nopen_when = \"") + mode + "\"\n", "c.toml");
+        Config cfg =
+            parse_config_text(std::string("[systemd]\nopen_when = \"") + mode + "\"\n", "c.toml");
         return plan(cfg, c, f, {});
     };
     DesiredState en = open_with("enabled");
@@ -281,9 +282,9 @@ TEST_CASE("icmp and icmpv6 are per zone flags", "[planner][icmp]") {
     CHECK(st.zone("any")->icmp);
     CHECK_FALSE(st.zone("any")->icmpv6);
 
-    DesiredState st2 = plan(Config{}, c,
-                            units({{"p.service", enabled_inactive}, {"ha.service", enabled_inactive}}),
-                            {});
+    DesiredState st2 =
+        plan(Config{}, c,
+             units({{"p.service", enabled_inactive}, {"ha.service", enabled_inactive}}), {});
     CHECK(st2.zone("any")->icmpv6);
     Diff d = diff(st, st2);
     REQUIRE(d.sets.size() == 2);
@@ -300,7 +301,8 @@ TEST_CASE("icmp and icmpv6 are per zone flags", "[planner][icmp]") {
     CHECK(explain(st2, Proto::icmp, 0).size() == 2);
 }
 
-TEST_CASE("diff: identical states are empty; reasons alone do not touch the kernel", "[planner][diff]") {
+TEST_CASE("diff: identical states are empty; reasons alone do not touch the kernel",
+          "[planner][diff]") {
     Catalog c = catalog({svc("ssh", {"22/tcp"}, {"ssh.service", "ssh.socket"})});
     DesiredState a = plan(Config{}, c, units({{"ssh.service", enabled_inactive}}), {});
     CHECK(diff(a, a).empty());
@@ -338,9 +340,9 @@ TEST_CASE("diff: opened and closed service lists for the Applied signal", "[plan
 
 TEST_CASE("explain names every zone and service behind a port", "[planner][explain]") {
     Config cfg = two_zones();
-    Catalog c = catalog({svc("dsm", {"5000-5001/tcp"}, {"dsm.service"}),
-                         svc("photos", {"5000-5001/tcp"}, {}, {"SynologyPhotos"}),
-                         svc("ssh", {"22/tcp"})});
+    Catalog c =
+        catalog({svc("dsm", {"5000-5001/tcp"}, {"dsm.service"}),
+                 svc("photos", {"5000-5001/tcp"}, {}, {"SynologyPhotos"}), svc("ssh", {"22/tcp"})});
     cfg.synology.enabled = true;
     Facts f = units({{"dsm.service", enabled_inactive}});
     f.packages.insert("SynologyPhotos");
@@ -358,8 +360,8 @@ TEST_CASE("open ports are listed merged and sorted", "[planner]") {
     Config cfg = two_zones();
     Catalog c = catalog({svc("dsm", {"5000-5001/tcp", "icmp"}), svc("ssh", {"22/tcp", "53/udp"}),
                          svc("vpn", {"1194/udp"})});
-    DesiredState st = plan(cfg, c, {}, {{"dsm", Override::open}, {"ssh", Override::open},
-                                        {"vpn", Override::open}});
+    DesiredState st = plan(
+        cfg, c, {}, {{"dsm", Override::open}, {"ssh", Override::open}, {"vpn", Override::open}});
     CHECK(open_ports(st) == std::vector<OpenPort>{{"lan", Proto::icmp, 0, 0},
                                                   {"lan", Proto::tcp, 22, 22},
                                                   {"lan", Proto::tcp, 5000, 5001},
@@ -370,7 +372,8 @@ TEST_CASE("open ports are listed merged and sorted", "[planner]") {
 }
 
 TEST_CASE("the planner is deterministic", "[planner]") {
-    Catalog c = catalog({svc("a", {"1-100/tcp"}, {"a.service"}), svc("b", {"50-200/tcp"}, {"b.service"})});
+    Catalog c =
+        catalog({svc("a", {"1-100/tcp"}, {"a.service"}), svc("b", {"50-200/tcp"}, {"b.service"})});
     Facts f = units({{"a.service", enabled_inactive}, {"b.service", disabled_active}});
     CHECK(plan(Config{}, c, f, {}) == plan(Config{}, c, f, {}));
 }

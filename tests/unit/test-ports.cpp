@@ -22,7 +22,8 @@ TEST_CASE("bad port specs are refused with a reason", "[ports]") {
     CHECK(why_of("22/sctp") == "protocol must be tcp or udp, not 'sctp'");
     CHECK(why_of("0/tcp") == "port 0 is out of range 1-65535");
     CHECK(why_of("65536/udp") == "port 65536 is out of range 1-65535");
-    CHECK(why_of("99999999999999999999/udp") == "port 99999999999999999999 is out of range 1-65535");
+    CHECK(why_of("99999999999999999999/udp") ==
+          "port 99999999999999999999 is out of range 1-65535");
     CHECK(why_of("20-10/tcp") == "range 20-10 ends before it starts");
     CHECK(why_of("2a/tcp") == "'2a' is not a port number");
     CHECK(why_of("-5/tcp") == "missing port number");

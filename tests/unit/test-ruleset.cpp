@@ -1,7 +1,6 @@
 #include "core/ruleset.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sys/socket.h>
 
 using namespace portcullis;
@@ -15,7 +14,8 @@ Catalog synthetic(int n) {
         s.id = "svc" + std::to_string(i);
         s.name = s.id;
         auto port = static_cast<std::uint16_t>(1000 + 3 * i);
-        s.ports = {{Proto::tcp, port, port}, {Proto::udp, port, static_cast<std::uint16_t>(port + 1)}};
+        s.ports = {{Proto::tcp, port, port},
+                   {Proto::udp, port, static_cast<std::uint16_t>(port + 1)}};
         c.add_or_replace(s);
     }
     return c;
@@ -166,13 +166,14 @@ sources = ["2001:db8:1::/48"]
                         });
     std::string text = render_nft(l);
     // Wide keys one per line, as nft prints them.
-    CHECK(text.find("\tset lan_ifaces {\n\t\ttype ifname\n\t\telements = { \"br0\",\n\t\t\t     \"eth0\" }\n\t}\n") !=
-          std::string::npos);
+    CHECK(text.find("\tset lan_ifaces {\n\t\ttype ifname\n\t\telements = { \"br0\",\n\t\t\t     "
+                    "\"eth0\" }\n\t}\n") != std::string::npos);
     CHECK(text.find("\tset lan_src4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { "
                     "198.18.0.0/15, 198.19.1.1 }\n\t}\n") != std::string::npos);
     CHECK(text.find("\tset lan_src6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\telements = { "
                     "2001:db8::/32 }\n\t}\n") != std::string::npos);
-    CHECK(text.find("\tset lan_icmp {\n\t\ttype inet_proto\n\t\telements = { icmp, ipv6-icmp }\n\t}\n") !=
+    CHECK(text.find(
+              "\tset lan_icmp {\n\t\ttype inet_proto\n\t\telements = { icmp, ipv6-icmp }\n\t}\n") !=
           std::string::npos);
     CHECK(text.find("wan_src4") == std::string::npos);
 }
@@ -193,6 +194,6 @@ TEST_CASE("the ftp helper set holds the control ports", "[ruleset]") {
     ftp.helpers = {"ftp"};
     c.add_or_replace(ftp);
     auto text = render_nft(build_layout(plan(Config{}, c, {}, all_open(c)), "portcullis"));
-    CHECK(text.find("\tset helper_ftp {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = { 21 }\n") !=
-          std::string::npos);
+    CHECK(text.find("\tset helper_ftp {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = "
+                    "{ 21 }\n") != std::string::npos);
 }

@@ -4,7 +4,6 @@
 #include "core/config.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -92,8 +91,8 @@ TEST_CASE("the shipped catalogue covers every seed port fact", "[catalog][shippe
         REQUIRE(s);
         auto want = parse_port_range(f[2]);
         REQUIRE(want);
-        bool covered = covers(s->ports, *want) || covers(s->optional, *want) ||
-                       covers(s->remote, *want);
+        bool covered =
+            covers(s->ports, *want) || covers(s->optional, *want) || covers(s->remote, *want);
         CHECK(covered);
         CHECK(s->vendor == (f[0].rfind("apple", 0) == 0 ? "apple" : "synology"));
         ++facts;
@@ -102,9 +101,10 @@ TEST_CASE("the shipped catalogue covers every seed port fact", "[catalog][shippe
     CHECK(facts > 400);
 }
 
-TEST_CASE("the shipped example configs are valid against the shipped catalogue", "[config][shipped]") {
-    for (const char* rel : {"/conf/portcullis.toml", "/conf/examples/router.toml",
-                            "/conf/examples/nas.toml"}) {
+TEST_CASE("the shipped example configs are valid against the shipped catalogue",
+          "[config][shipped]") {
+    for (const char* rel :
+         {"/conf/portcullis.toml", "/conf/examples/router.toml", "/conf/examples/nas.toml"}) {
         INFO(rel);
         Config cfg = load_config(src + rel);
         Catalog cat = load_catalog({src + "/conf/catalog.d"});

@@ -1,9 +1,8 @@
 // NETLINK_SOCK_DIAG needs no privileges: these tests open real sockets and find them.
 #include "sources/socket-audit.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
+#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -1,10 +1,8 @@
 // The Synology watcher on a temporary directory, with real inotify through libuv.
 #include "sources/synology-watcher.hpp"
-
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <filesystem>
 
@@ -26,7 +24,8 @@ struct Loop {
         auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
         uv_timer_t tick;
         uv_timer_init(&loop, &tick);
-        uv_timer_start(&tick, [](uv_timer_t*) {}, 5, 5);
+        uv_timer_start(
+            &tick, [](uv_timer_t*) {}, 5, 5);
         while (!pred() && std::chrono::steady_clock::now() < end)
             uv_run(&loop, UV_RUN_ONCE);
         uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);

@@ -7,9 +7,10 @@ using namespace portcullis;
 using portcullis::detail::guard_toml_text;
 
 TEST_CASE("the guard lets ordinary files through", "[toml][guard]") {
-    CHECK_FALSE(guard_toml_text("a = 1\n# Überall ® fine in comments\nb = \"Logitech® Media\"\n"
-                                "c = 'naïve'\nd = '''\nmulti ® literal\n'''\ne = \"\"\"\nascii\n\"\"\"\n",
-                                "f.toml"));
+    CHECK_FALSE(
+        guard_toml_text("a = 1\n# Überall ® fine in comments\nb = \"Logitech® Media\"\n"
+                        "c = 'naïve'\nd = '''\nmulti ® literal\n'''\ne = \"\"\"\nascii\n\"\"\"\n",
+                        "f.toml"));
     CHECK_FALSE(guard_toml_text("s = \"escaped \\\" quote ® still in string\"\n", "f.toml"));
 }
 
@@ -31,7 +32,7 @@ TEST_CASE("the guard rejects invalid UTF-8 with its position", "[toml][guard]") 
     REQUIRE(bad);
     CHECK(bad->str() == "f.toml:2:7: invalid UTF-8");
     CHECK(guard_toml_text("# \xed\xa0\x80 surrogate\n", "f.toml"));   // U+D800
-    CHECK(guard_toml_text("# \xc0\xaf overlong\n", "f.toml"));         // overlong '/'
+    CHECK(guard_toml_text("# \xc0\xaf overlong\n", "f.toml"));        // overlong '/'
     CHECK(guard_toml_text("# \xf4\x90\x80\x80 too big\n", "f.toml")); // > U+10FFFF
     CHECK(guard_toml_text("# truncated \xe2\x82", "f.toml"));
 }
@@ -41,6 +42,7 @@ TEST_CASE("guarded input reaches the caller as a positioned ConfigError", "[toml
         parse_catalog_text("[[service]]\nid = \"x\"\nname = \"y\"\n\xe2\x80\x80 = 1\n", "cat.toml");
         FAIL("no error");
     } catch (const ConfigError& e) {
-        CHECK(std::string(e.what()) == "cat.toml:4:1: non-ASCII character outside a string or comment");
+        CHECK(std::string(e.what()) ==
+              "cat.toml:4:1: non-ASCII character outside a string or comment");
     }
 }

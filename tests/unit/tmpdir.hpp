@@ -12,7 +12,8 @@ namespace testutil {
 class TempDir {
 public:
     TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "portcullis-test-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "portcullis-test-XXXXXX").string();
         if (!mkdtemp(tmpl.data()))
             throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;

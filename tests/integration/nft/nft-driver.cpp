@@ -16,9 +16,9 @@
 // then writes "handled=N" to the --state file (N counts SIGHUPs), so a test knows it is done.
 // Every result is one line on stdout. Exit status: 0, 1 (a commit failed), 78 (bad config).
 #include "core/config.hpp"
-#include "nft/backend.hpp"
 #include "core/planner.hpp"
 #include "core/ruleset.hpp"
+#include "nft/backend.hpp"
 
 #include <cerrno>
 #include <csignal>

@@ -6,8 +6,8 @@
 // then "-- changes=N". Whenever connected()/settling() flip: "state connected=C settling=S"
 // (sampled every 10 ms: the driver may poll, the watcher must not). Every line is flushed.
 // SIGTERM/SIGINT: tear down in order, exit 0.
-#include "sources/systemd-watcher.hpp"
 #include "portcullis/uv-util.hpp"
+#include "sources/systemd-watcher.hpp"
 
 #include <csignal>
 #include <cstdio>
