@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The running daemon, measured (prints figures; not a test). Root; about a minute.
 #
 #   sudo bash bench/daemon-bench.sh [build/portcullisd] [TOGGLES]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft-bench: what a commit costs through the nftables backend, next to the nft binary doing the
 // same thing, for synthetic catalogues of 5, 500 and 5,000 services (each one TCP port and one
 // two-port UDP range, never adjacent to another service's, so nothing merges).

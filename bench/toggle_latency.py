@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Latency from `systemctl --user enable --now UNIT` returning to the port being open in the
 kernel, and from `disable --now` returning to it being closed.
 

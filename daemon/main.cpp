@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // portcullisd: parse the command line, then run an offline command or the daemon:
 // new manager, start, run the loop until SIGTERM/SIGINT; SIGHUP reloads.
 #include "api/manager-bus.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "api/manager-bus.hpp"
 
 #include "app/log.hpp"

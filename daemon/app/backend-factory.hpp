@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Picks and creates the firewall backend the config asks for ("auto" probes the kernel).
 #pragma once
 

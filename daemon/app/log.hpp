@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Logging to stderr with <N> priority prefixes, which journald reads (sd-daemon(3)).
 // Only the manager and main log; library code returns what happened instead.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The manager: owns the config, catalogue, overrides, watchers and backend, and turns every
 // change into at most one transaction. All decisions about ports are the planner's; the manager
 // decides when to plan, commits, logs, and tells its listeners (the D-Bus API) what happened.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Overrides set over D-Bus, kept in STATE_DIR/overrides.toml so they survive restarts.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Drives one sd_bus connection from a libuv loop: uv_poll on the bus fd with the events sd-bus
 // asks for, and a uv_timer for its timeout. No second thread, and no wake-ups when the bus is
 // quiet.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "bus/bus-open.hpp"
 
 #include "bus/handles.hpp"

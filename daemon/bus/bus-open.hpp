@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Opens an sd-bus connection from the config's `bus` word.
 #pragma once
 

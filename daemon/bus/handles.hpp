@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // RAII owners for sd-bus handles, and the few helpers every user of sd-bus here needs. The
 // systemd watcher, the D-Bus API and bus-open all own their handles through these, so each
 // handle type is released one way only.

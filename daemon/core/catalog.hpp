@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The catalogue: which ports each service needs, and what tells us it is enabled.
 #pragma once
 

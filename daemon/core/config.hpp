@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // /etc/portcullis/portcullis.toml: what the admin asked for.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Errors in files an admin wrote: every one carries FILE:LINE:COLUMN.
 #pragma once
 

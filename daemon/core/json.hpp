@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Just enough JSON writing for --print-catalog and the like.
 #pragma once
 

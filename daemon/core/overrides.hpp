@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The overrides file's text, `[overrides]` with one `ID = "open"|"closed"` per service.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The planner: (config, catalogue, facts, overrides) -> desired state -> diff. Pure: no I/O, no
 // clocks, no logging. Every decision about which port is open is made here.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Builds the table layout from a DesiredState, and renders it as nft text.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One table of names per enum, read in both directions (the idea of systemd's
 // DEFINE_STRING_TABLE_LOOKUP): the config parser, the D-Bus face and the logs all spell a value
 // the same way, and a new value is one line here, not a switch in three places.

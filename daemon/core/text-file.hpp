@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading the files an admin wrote (config, catalogue, overrides) whole.
 #pragma once
 

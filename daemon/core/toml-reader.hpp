@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Internal: strict reading of TOML files with positions for every error.
 //
 // Only config.cpp and catalog.cpp include this; toml++ stays out of the public headers so that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nftables backend: one owned `inet` table, changed only by whole-batch transactions through
 // libnftnl and libmnl (never the nft binary). It adopts a table left by an earlier run, patches
 // set elements incrementally, rebuilds atomically when the rules change, and notices through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Encoding a TableLayout, or the element changes between two layouts, into one nf_tables netlink
 // batch (BEGIN, messages, END). Pure: no sockets, no kernel; the unit tests parse the buffer back
 // with libnftnl and compare field by field.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // RAII owners for the libnftnl and libmnl handles the nftables backend uses. Each is a unique_ptr
 // whose deleter calls the library's free function and accepts null, so every early return in the
 // encoder, the socket code and the tests releases what it allocated.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A table as netlink messages describe it. The same model is fed by the kernel's dump replies
 // (what is there) and by the messages of our own batches (what we would make), so adoption and
 // self-healing compare like with like, through the same libnftnl parsers, and the unit tests can

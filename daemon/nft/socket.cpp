@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "nft/socket.hpp"
 
 #include "core/strings.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The netlink side of the nftables backend: one NETLINK_NETFILTER socket kept open for the
 // daemon's life (closing one soon after a commit waits for a kernel grace period, and opening one
 // per change costs ~70x a kept-open send), and a second one that listens to nf_tables events.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Listening sockets of this network namespace, read through NETLINK_SOCK_DIAG (not /proc).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The seams between the manager and what it watches. Every input starts the same way: built by
 // a factory with the loop and an on_change callback, start()ed once, destroyed to stop. The
 // real sources are SystemdWatcher and SynologyWatcher; unit tests of the manager plug

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Follows Synology DSM packages: a package is enabled while PACKAGES_DIR/NAME/enabled exists.
 // An initial scan, then inotify through libuv (uv_fs_event) on the packages directory and on
 // each package directory, so installs, removals, starts and stops are seen as they happen.

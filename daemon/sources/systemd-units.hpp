@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The systemd watcher's model of the units it follows, without any bus: which names the
 // patterns select, and how snapshots and signals from systemd change the unit map.
 //

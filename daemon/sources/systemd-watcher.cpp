@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How the watcher learns a unit's state (docs/systemd-watcher.md says it at length):
 //
 //   connect   AddMatch for NameOwnerChanged(org.freedesktop.systemd1), the Manager's signals

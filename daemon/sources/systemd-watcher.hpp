@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Follows the systemd units the catalogue names, over sd-bus, on the daemon's libuv loop.
 //
 // The watcher only observes and publishes: it keeps a map of unit name -> (UnitFileState,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the manager asks of a firewall backend (nftables now; the legacy ipset/iptables one for
 // kernels without nf_tables later). A backend only encodes and sends: every decision about what
 // is open was made by the planner and is already in the TableLayout.

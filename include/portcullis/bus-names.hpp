@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Every D-Bus name the daemon uses, in one place (shared with conf/dbus/org.portcullis1.conf
 // and conf/org.portcullis1.xml). SPEC section 6 fixes them.
 #pragma once

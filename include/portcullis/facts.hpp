@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the watchers have observed on the box, and the admin's overrides.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IP networks, as zones name their sources.
 #pragma once
 

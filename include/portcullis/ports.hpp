@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Ports, protocols and merged interval sets of ports.
 #pragma once
 

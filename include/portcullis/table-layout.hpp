@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The layout of the one table (or, for the legacy backend, the sets and chain) the daemon owns:
 // the vocabulary the planner's output is turned into and every backend encodes. Both the nft
 // text (--print-ruleset, PreviewRuleset) and the netlink batches come from one description, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // RAII for libuv handles: a handle is freed only from its close callback, after uv_close().
 #pragma once
 

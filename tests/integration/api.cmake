@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The D-Bus API, driven with busctl on a private bus (tests/integration/api/).
 add_test(NAME "api: busctl on a private bus, as root and as nobody"
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/api/busctl-admin.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The offline CLI, run as an admin would run it (tests/integration/cli/*.sh).
 add_test(NAME "cli: print-catalog lists every seed port fact"
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli/catalog_facts.py

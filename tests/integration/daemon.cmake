@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The real daemon end to end (tests/integration/daemon/): real systemd --user, real nftables in
 # a network namespace, real traffic from a peer namespace.
 foreach(t enable-disable open-when restart-adopts synology dry-run-and-errors notify)

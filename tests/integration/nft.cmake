@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # nftables backend: a driver program linking the core library, and shell tests that run it in
 # their own network namespaces (pc-nft-*) against the real kernel. They need root, and exit 77
 # (reported as skipped) without it.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The systemd watcher against a real `systemd --user` on a private bus (see
 # tests/integration/lib/harness.sh). Each test needs root and exits 77 (skipped) without it.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Service object paths are the ids escaped with sd_bus_path_encode (SPEC section 6).
 #include "portcullis/bus-names.hpp"
 

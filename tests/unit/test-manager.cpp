@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The manager's decisions about WHEN to commit, with hand-written fakes at the two narrow
 // seams (a backend that records layouts; a unit source the test drives). The real backend and
 // the real systemd watcher are covered by the integration tests.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The netlink batches of the nftables backend, built into a buffer and parsed back with libnftnl:
 // no kernel, no root.
 #include "core/ruleset.hpp"

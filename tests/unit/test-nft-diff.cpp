@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Incremental changes of the nftables backend: element diffs, their batches, message splitting,
 // and the model that reads batches and kernel dumps alike. No kernel, no root.
 #include "core/planner.hpp"

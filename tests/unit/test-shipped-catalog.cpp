@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The catalogue we ship: it parses, and it covers every port fact of the five seed documents
 // (tests/data/seed-facts.tsv is the hand transcription of those documents, fact by fact).
 #include "core/catalog.hpp"

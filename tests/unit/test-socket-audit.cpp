@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // NETLINK_SOCK_DIAG needs no privileges: these tests open real sockets and find them.
 #include "sources/socket-audit.hpp"
 

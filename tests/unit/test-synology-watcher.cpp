@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The Synology watcher on a temporary directory, with real inotify through libuv.
 #include "sources/synology-watcher.hpp"
 #include "tmpdir.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The systemd watcher's unit model: pattern selection, path decoding, and how snapshots and
 // signals change the map. The bus side is covered by tests/integration/systemd/.
 #include "sources/systemd-units.hpp"

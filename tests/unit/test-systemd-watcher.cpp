@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SystemdWatcher without systemd: what start() says about bus specs, and that a watcher whose
 // bus is not there keeps its (empty) map, reports disconnected and is not settling. Everything
 // with a real bus is in tests/integration/systemd/.

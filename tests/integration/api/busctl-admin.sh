@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The D-Bus API driven with busctl on a private bus, as an admin would: every property, every
 # method, the signals, introspection, the errors, and the same mutating calls as an
 # unprivileged user. The daemon runs for real in its own network namespace (nftables there) and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """portcullisd --print-catalog, read as JSON, contains every seed port fact.
 
 tests/data/seed-facts.tsv is the hand transcription of the five seed documents (one line per

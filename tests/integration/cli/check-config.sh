@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --check-config on broken files points at the right line and column and exits 78.
 set -euo pipefail
 daemon=$1 src=$2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The text --print-ruleset prints is what nft itself prints for that table: load it into a
 # throwaway network namespace with `nft -f` and list it back.
 set -euo pipefail

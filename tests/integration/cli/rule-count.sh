@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --print-ruleset for 5 services and for the whole catalogue has the same rules: services and
 # ports only ever become set elements.
 set -euo pipefail

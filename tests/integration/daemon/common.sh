@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers of the daemon's end-to-end tests, on top of ../lib/harness.sh: the real portcullisd in
 # the box network namespace, a listener there, and connects from the peer namespace.

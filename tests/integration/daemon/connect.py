@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """connect.py HOST PORT [TIMEOUT]: one TCP connect. Exit 0 connected, 1 timed out (dropped),
 2 refused. Used from the peer namespace to tell an open port from a dropped one."""
 import socket

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --dry-run watches and logs but never touches nftables; a broken config at start exits 78 and
 # touches nothing, not even a table left by an earlier run.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # systemctl --user enable --now opens the service's port for a client in the peer namespace
 # within a second; disable --now closes it; daemon-reexec and daemon-reload lose nothing.
 set -euo pipefail

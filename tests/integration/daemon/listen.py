@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """listen.py PORT [SECONDS]: accepts TCP connections on every address (IPv4 and IPv6) of the
 box, for at most SECONDS (default 120), so a test can tell the firewall's verdict from a
 missing listener."""

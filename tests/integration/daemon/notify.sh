@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sd_notify as systemd's Type=notify sees it: READY=1 only once the table is in the kernel,
 # STATUS= lines after commits, WATCHDOG=1 while WATCHDOG_USEC is set, STOPPING=1 on SIGTERM.
 set -euo pipefail

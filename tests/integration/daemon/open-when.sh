@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # open_when = "enabled" follows the unit file state only; "active" follows the running state
 # only. Switched with SIGHUP (the same path as D-Bus Reload).
 set -euo pipefail

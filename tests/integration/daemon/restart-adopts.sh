@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kill -9 of the daemon leaves the last ruleset in place; a restarted daemon adopts it without
 # a gap: a client connecting in a loop across the kill and the restart never fails. And someone
 # deleting the table is repaired within a second.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Synology packages: a package is enabled while PACKAGES_DIR/NAME/enabled exists; installs and
 # removals while the daemon runs are followed through inotify.
 set -euo pipefail

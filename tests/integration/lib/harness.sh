@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # The shared harness of portcullis' integration tests. Source it, then call pc_init:
 #

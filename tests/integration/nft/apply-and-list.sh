@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Applies a plan and reads it back with `nft -j list`: sets and elements (65535 edge included),
 # rule count, objects; the table means exactly what render_nft() prints (a table loaded from that
 # text with `nft -f` lists the same, and the backend adopts it without sending anything); a later

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # All or nothing. A batch the kernel refuses (a rule that names a set that does not exist, in a
 # rebuild that begins by deleting the table) changes nothing at all, the error names the message
 # that failed, and the backend still knows what is applied. A patch that meets an element someone

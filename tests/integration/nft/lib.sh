@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the nftables integration tests. Each test sources this, then calls setup_box (and
 # setup_peer for traffic). Everything it creates (network namespaces pc-nft-*, processes, files)
 # is removed by the EXIT trap, on success and on failure alike; processes are stopped by the pid

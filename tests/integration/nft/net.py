@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Listeners and clients for the nftables integration tests (python3 is on every test box; nc
 and socat may not be).
 

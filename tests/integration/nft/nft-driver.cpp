@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Drives the nftables backend the way the manager will, for the integration tests: loads a config
 // and its catalogue, plans with the services named on the command line forced open, commits, and
 // with --watch stays up to heal the table and to take commands.

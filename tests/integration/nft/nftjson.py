@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Reads `nft -j list table ...` on stdin and answers one question about it.
 
   nftjson.py elements SET   the set's elements, normalised, comma separated ("22,5000-5001")

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kill -9 leaves the table in place; a new process adopts it without re-creating it (same table
 # handle, counter kept, nothing sent when nothing changed) while a client keeps connecting to an
 # open port and sees no failure; and a restart with another set of services patches elements only.

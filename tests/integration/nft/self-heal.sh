@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Self-healing: whatever someone else does to the table (delete it, flush the chain, delete or add
 # an element, flush the whole ruleset), the backend hears it through nf_tables events and puts the
 # last committed table back within a second. Its own commits never trigger a repair, and changes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A table left by an older layout is replaced in ONE transaction (`nft monitor` shows its delete
 # and the new table under a single generation), so an open port keeps connecting throughout; a
 # table with the right rules but wrong elements is patched, never flushed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real traffic over a veth pair from a peer namespace: in enforce mode an open TCP port connects
 # (IPv4 and IPv6, which also needs the neighbour-discovery rule) and a closed one does not, and
 # the drop is counted; in monitor mode the closed port connects too and the counter still counts.

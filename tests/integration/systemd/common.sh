@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers of the systemd watcher tests, on top of ../lib/harness.sh: a watch-driver in the box
 # and assertions on the unit map it printed last.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A stand-in for an OLD systemd (before v230, as on Synology DSM) on a private bus, driven line
 // by line through a FIFO, so the tests can reach what systemd 252 cannot show: the watcher's
 // fallback to ListUnits/ListUnitFiles when the *ByPatterns methods do not exist, a manager that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 100 instances started in one systemctl call, then stopped: the watcher settles into the right
 # map with far fewer on_change calls than units (it publishes only when nothing is pending).
 set -euo pipefail

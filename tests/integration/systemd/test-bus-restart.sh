@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The bus goes away and comes back. The watcher keeps its map meanwhile (no on_change), reports
 # connected=0, reconnects with backoff, and resyncs: a change made while it was deaf is seen.
 # systemd --user survives its bus and rejoins when its dbus.service runs again.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # enable --now / disable --now of a plain unit reach the watcher within a second; a unit that
 # does not match the patterns never shows up.
 set -euo pipefail

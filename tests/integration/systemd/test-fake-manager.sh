@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Against fake-systemd (an old systemd without the *ByPatterns methods, as on Synology DSM, on
 # a private bus): the fallback to ListUnits/ListUnitFiles; a manager that comes up after the
 # watcher; UnitNew, PropertiesChanged (values and invalidation), UnitRemoved, Reloading; the

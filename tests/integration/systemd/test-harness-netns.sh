@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The shared harness itself (tests/integration/lib/harness.sh): a box and a peer namespace
 # joined by a veth pair carry IPv4 and IPv6 to a listener that systemd --user started in the
 # box; a private bus works; and the cleanup removes every namespace, cgroup, process and file,

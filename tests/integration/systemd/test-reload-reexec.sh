@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # daemon-reload and daemon-reexec: the published state never wavers (no on_change at all, since
 # nothing changed), and changes after them are still seen (the subscription was renewed).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A unit file removed + daemon-reload: a stopped unit leaves the map; a running one stays (with
 # no file state) until it stops.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A template pattern ("pc-tpl@.service") follows every instance; the template itself is not a
 # unit; an instance that is neither loaded nor enabled leaves the map.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs a SystemdWatcher on a libuv loop and prints what it publishes, for the shell tests.
 //
 //   watch-driver [--bus SPEC] PATTERN...
