@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The daemon's D-Bus face (SPEC section 6): org.portcullis1 on the configured bus. Only
+// The daemon's D-Bus face (docs/dbus-api.md): org.portcullis1 on the configured bus. Only
 // marshalling, access checks and error mapping live here; every decision is the manager's.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The command line (SPEC section 7) and the offline commands, which need no root, no bus and
+// The command line (portcullisd(8)) and the offline commands, which need no root, no bus and
 // no kernel: --check-config, --print-catalog, --print-ruleset, --version, --help.
 #pragma once
 

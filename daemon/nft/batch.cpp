@@ -60,7 +60,7 @@ Key net_last(const Cidr& c) {
 }
 
 // Sorted ranges, overlapping or adjacent ones merged: the kernel neither merges nor tolerates
-// overlaps, and an open-ended range even escapes its overlap check (TOOLCHAIN.md).
+// overlaps, and an open-ended range even escapes its overlap check (docs/nftables.md).
 std::vector<ElemRange> merged(std::vector<ElemRange> v) {
     std::sort(v.begin(), v.end());
     std::vector<ElemRange> out;

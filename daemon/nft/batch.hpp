@@ -28,7 +28,7 @@ inline constexpr std::uint32_t type_icmp6_type = 29;
 inline constexpr std::uint32_t type_ifname = 41;
 
 // The one message that must stay below 64 KiB: libnftnl writes a nested attribute's length in 16
-// bits and silently truncates an element list past it (TOOLCHAIN.md).
+// bits and silently truncates an element list past it (docs/nftables.md).
 inline constexpr std::size_t max_message_bytes = 65535;
 
 // A set key as the kernel compares it: network byte order for ports and addresses, the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Every D-Bus name the daemon uses, in one place (shared with conf/dbus/org.portcullis1.conf
-// and conf/org.portcullis1.xml). SPEC section 6 fixes them.
+// Every D-Bus name the daemon uses, in one place (the same names as conf/dbus/*.xml and
+// conf/dbus/org.portcullis1.conf). docs/dbus-api.md documents them; admins' scripts depend on
+// them, so they never change.
 #pragma once
 
 #include <string_view>

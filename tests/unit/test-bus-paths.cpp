@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Service object paths are the ids escaped with sd_bus_path_encode (SPEC section 6).
+// Service object paths are the ids escaped with sd_bus_path_encode (docs/dbus-api.md).
 #include "portcullis/bus-names.hpp"
 
 #include <catch2/catch.hpp>

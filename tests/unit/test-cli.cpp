@@ -100,7 +100,7 @@ TEST_CASE("cli: --check-config points at the broken line and exits 78", "[cli]")
     CHECK(r.err == bad_cat + ":4:10: bad port '70000/tcp': port 70000 is out of range 1-65535\n");
 }
 
-TEST_CASE("cli: --print-catalog prints the JSON the SPEC fixes", "[cli]") {
+TEST_CASE("cli: --print-catalog prints the JSON portcullisd(8) documents", "[cli]") {
     testutil::TempDir d;
     d.write("catalog.d/10.toml", catalog_text);
     auto cfg = d.write("p.toml", "catalog_dirs = [\"catalog.d\"]\n");

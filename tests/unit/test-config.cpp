@@ -61,7 +61,7 @@ TEST_CASE("an empty config is all safe defaults", "[config]") {
     CHECK(c.always.empty());
 }
 
-TEST_CASE("the SPEC's example config parses as written", "[config]") {
+TEST_CASE("the documented example config parses as written", "[config]") {
     Config c = parse_config_text(R"(
 mode = "enforce"
 table = "portcullis"
