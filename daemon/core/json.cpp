@@ -27,9 +27,10 @@ void append_json_string(std::string& out, std::string_view s) {
             break;
         default:
             if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
+                static constexpr char hex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xf];
             } else {
                 out += ch;
             }

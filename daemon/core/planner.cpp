@@ -77,7 +77,9 @@ Verdict decide(const Service& s, const Config& cfg, const Facts& facts,
         // Units are visited in name order so the reason is stable. An enabled unit is preferred
         // to an active one as the reason: it is the admin's durable decision.
         const std::string* active_unit = nullptr;
-        for (const auto& [unit, state] : facts.units) {
+        for (const auto& entry : facts.units) {
+            const std::string& unit = entry.first;
+            const UnitState& state = entry.second;
             bool named = std::any_of(s.units.begin(), s.units.end(),
                                      [&](const std::string& p) { return unit_matches(p, unit); });
             if (!named)

@@ -8,7 +8,7 @@
 namespace portcullis::detail {
 
 // Files larger than this are refused before parsing; a catalogue of 5,000 services is ~1.5 MB.
-inline constexpr std::size_t max_toml_file_size = 16u * 1024 * 1024;
+inline constexpr std::size_t max_toml_file_size = std::size_t{16} * 1024 * 1024;
 
 // Reads FILE whole. Throws ConfigError("FILE: reason") when it cannot.
 std::string read_text_file(const std::string& path);

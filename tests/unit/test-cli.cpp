@@ -15,7 +15,7 @@ struct Run {
     std::string err;
 };
 
-Run run(std::vector<std::string> args) {
+Run run(const std::vector<std::string>& args) {
     std::vector<const char*> argv{"portcullisd"};
     for (const auto& a : args)
         argv.push_back(a.c_str());

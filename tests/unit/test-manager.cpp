@@ -114,7 +114,7 @@ struct Fixture {
             uv_run(&loop, UV_RUN_NOWAIT);
     }
     void set_unit(const std::string& name, UnitState st, bool notify = true) {
-        units->map[name] = st;
+        units->map[name] = std::move(st);
         if (notify)
             units->on_change();
     }

@@ -7,8 +7,8 @@ using namespace portcullis;
 
 namespace {
 
-Service svc(std::string id, std::vector<std::string> ports, std::vector<std::string> units = {},
-            std::vector<std::string> packages = {}) {
+Service svc(const std::string& id, const std::vector<std::string>& ports,
+            std::vector<std::string> units = {}, std::vector<std::string> packages = {}) {
     Service s;
     s.id = id;
     s.name = id;
