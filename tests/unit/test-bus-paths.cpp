@@ -1,39 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Service object paths are the ids escaped with sd_bus_path_encode (docs/dbus-api.md).
-#include "portcullis/bus-names.hpp"
+// The daemon's service object paths: ids escaped as sd_bus_path_encode does, below
+// /org/portcullis1/service (docs/dbus-api.md), and back.
+#include "api/service-paths.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <string>
-#include <systemd/sd-bus.h>
 
 using namespace portcullis;
 
-namespace {
-std::string encode(const char* id) {
-    char* p = nullptr;
-    REQUIRE(sd_bus_path_encode(busnames::service_path_prefix.data(), id, &p) >= 0);
-    std::string s(p);
-    std::free(p);
-    return s;
-}
-std::string decode(const std::string& path) {
-    char* id = nullptr;
-    int r = sd_bus_path_decode(path.c_str(), busnames::service_path_prefix.data(), &id);
-    if (r <= 0)
-        return "<no match>";
-    std::string s(id);
-    std::free(id);
-    return s;
-}
-} // namespace
-
 TEST_CASE("service ids escape into object paths and back", "[bus][paths]") {
-    CHECK(encode("ssh") == "/org/portcullis1/service/ssh");
-    CHECK(encode("ds-audio") == "/org/portcullis1/service/ds_2daudio");
-    CHECK(encode("9p") == "/org/portcullis1/service/_39p");
-    CHECK(encode("apple-mdns") == "/org/portcullis1/service/apple_2dmdns");
+    CHECK(service_object_path("ssh") == "/org/portcullis1/service/ssh");
+    CHECK(service_object_path("ds-audio") == "/org/portcullis1/service/ds_2daudio");
+    CHECK(service_object_path("9p") == "/org/portcullis1/service/_39p");
+    CHECK(service_object_path("apple-mdns") == "/org/portcullis1/service/apple_2dmdns");
     for (const char* id : {"ssh", "ds-audio", "9p", "a-b-c-1", "x"})
-        CHECK(decode(encode(id)) == id);
-    CHECK(decode("/org/portcullis1/other/ssh") == "<no match>");
+        CHECK(service_id_from_path(service_object_path(id)) == id);
+}
+
+TEST_CASE("a path outside the service prefix gives no id", "[bus][paths]") {
+    CHECK(service_id_from_path("/org/portcullis1/other/ssh").empty());
+    CHECK(service_id_from_path("/org/portcullis1").empty());
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The daemon's D-Bus face (docs/dbus-api.md): org.portcullis1 on the configured bus. Only
-// marshalling, access checks and error mapping live here; every decision is the manager's.
+// The daemon's D-Bus face (docs/dbus-api.md), connection side: org.portcullis1 on the
+// configured bus. Connects, registers the objects (api/objects.hpp), requests the name,
+// reconnects with backoff, and announces changes: Applied after every committed change, and
+// PropertiesChanged computed from snapshots of what the objects show.
 #pragma once
 
 #include "app/manager.hpp"
@@ -8,26 +10,27 @@
 #include "bus/handles.hpp"
 #include "portcullis/uv-util.hpp"
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
-#include <systemd/sd-bus.h>
 #include <uv.h>
 #include <vector>
 
 namespace portcullis {
 
-class ManagerBus {
+class BusApi {
 public:
-    ManagerBus(uv_loop_t* loop, Manager& manager, std::string bus);
-    ~ManagerBus();
-    ManagerBus(const ManagerBus&) = delete;
-    ManagerBus& operator=(const ManagerBus&) = delete;
+    BusApi(uv_loop_t* loop, Manager& manager, std::string bus);
+    ~BusApi();
+    BusApi(const BusApi&) = delete;
+    BusApi& operator=(const BusApi&) = delete;
 
     // Connects, registers the objects and requests the name. When the bus is not there or
     // drops, it retries with backoff on its own; the firewall never waits for it.
     void start();
 
+    // What the manager object shows, for PropertiesChanged.
     struct ManagerSnapshot {
         std::string mode;
         std::uint64_t generation = 0;
@@ -38,6 +41,7 @@ public:
         std::string backend;
         bool operator==(const ManagerSnapshot&) const = default;
     };
+    // What one service object shows, for PropertiesChanged.
     struct ServiceSnapshot {
         std::vector<std::string> fixed; // Name, Vendor, Category, Ports, OptionalPorts, ...
         std::vector<std::string> zones;
@@ -48,11 +52,14 @@ public:
 
 private:
     int connect();
+    void drop_connection();
     void disconnected();
     void schedule_reconnect();
     void schedule_emit();
-    void emit_changes();
     void applied(const AppliedChange& change);
+    void emit_changes();
+    void emit_manager_changes(const ManagerSnapshot& now);
+    void emit_service_changes(const std::map<std::string, ServiceSnapshot>& now);
 
     ManagerSnapshot take_manager_snapshot() const;
     std::map<std::string, ServiceSnapshot> take_service_snapshots() const;
@@ -70,8 +77,6 @@ private:
 
     ManagerSnapshot last_manager_;
     std::map<std::string, ServiceSnapshot> last_services_;
-
-    friend struct ManagerBusCallbacks;
 };
 
 } // namespace portcullis
