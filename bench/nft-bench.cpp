@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <sched.h>
 #include <spawn.h>
 #include <string>
@@ -66,6 +67,7 @@ DesiredState state_of(const Catalog& c, bool first_open) {
 // Runs a program quietly; returns its exit status.
 int run(const std::vector<std::string>& argv) {
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -127,7 +129,7 @@ struct Row {
 };
 
 void fail(const char* what, const CommitResult& r) {
-    std::fprintf(stderr, "nft-bench: %s: %s\n", what, r.message.c_str());
+    std::cerr << "nft-bench: " << what << ": " << r.message << "\n";
     std::exit(1);
 }
 
@@ -242,12 +244,11 @@ int main() {
     std::printf("%8s %7s | %9s %14s %9s | %9s %14s %9s | %9s\n", "services", "ranges", "ours ms",
                 "bytes/msgs", "nft -f ms", "ours ms", "bytes/msgs", "nft -f ms", "ours ms");
     for (const Row& r : rows) {
-        char ib[32], tb[32];
-        std::snprintf(ib, sizeof ib, "%zu/%zu", r.initial_bytes, r.initial_msgs);
-        std::snprintf(tb, sizeof tb, "%zu/%zu", r.toggle_bytes, r.toggle_msgs);
+        std::string ib = std::to_string(r.initial_bytes) + "/" + std::to_string(r.initial_msgs);
+        std::string tb = std::to_string(r.toggle_bytes) + "/" + std::to_string(r.toggle_msgs);
         std::printf("%8d %7zu | %9.3f %14s %9.3f | %9.3f %14s %9.3f | %9.3f\n", r.services,
-                    r.ranges, r.ours_initial, ib, r.nft_initial, r.ours_toggle, tb, r.nft_toggle,
-                    r.ours_adopt);
+                    r.ranges, r.ours_initial, ib.c_str(), r.nft_initial, r.ours_toggle, tb.c_str(),
+                    r.nft_toggle, r.ours_adopt);
     }
     std::printf("\nratio nft -f / ours:\n");
     for (const Row& r : rows)

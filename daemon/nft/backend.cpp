@@ -2,6 +2,7 @@
 #include "nft/backend.hpp"
 
 #include "core/strings.hpp"
+#include "nft/encode.hpp"
 #include "nft/handles.hpp"
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <new>
+#include <stdexcept>
 
 namespace portcullis {
 
@@ -34,6 +36,53 @@ Ptr must(Ptr p) {
 
 // How often to re-read a table whose dump the kernel interrupted because the ruleset changed.
 constexpr int read_attempts = 5;
+
+// The payload of a get or dump about our table: the object of that kind with only its table
+// (and, for elements, its set) named.
+void build_request(nlmsghdr* nlh, std::uint16_t type, const std::string& table,
+                   const std::string* set) {
+    switch (type) {
+    case NFT_MSG_GETTABLE: {
+        TablePtr t = must(TablePtr(nftnl_table_alloc()));
+        nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table.c_str());
+        nftnl_table_nlmsg_build_payload(nlh, t.get());
+        return;
+    }
+    case NFT_MSG_GETCHAIN: {
+        ChainPtr c = must(ChainPtr(nftnl_chain_alloc()));
+        nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table.c_str());
+        nftnl_chain_nlmsg_build_payload(nlh, c.get());
+        return;
+    }
+    case NFT_MSG_GETSET: {
+        SetPtr s = must(SetPtr(nftnl_set_alloc()));
+        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+        nftnl_set_nlmsg_build_payload(nlh, s.get());
+        return;
+    }
+    case NFT_MSG_GETSETELEM: {
+        SetPtr s = must(SetPtr(nftnl_set_alloc()));
+        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+        nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set ? set->c_str() : "");
+        nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+        return;
+    }
+    case NFT_MSG_GETOBJ: {
+        ObjPtr o = must(ObjPtr(nftnl_obj_alloc()));
+        nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, table.c_str());
+        nftnl_obj_nlmsg_build_payload(nlh, o.get());
+        return;
+    }
+    case NFT_MSG_GETRULE: {
+        RulePtr r = must(RulePtr(nftnl_rule_alloc()));
+        nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table.c_str());
+        nftnl_rule_nlmsg_build_payload(nlh, r.get());
+        return;
+    }
+    default: // a programming error: read_table_once asks only for the kinds above
+        throw std::logic_error("no request payload for " + std::string(msg_type_name(type)));
+    }
+}
 
 } // namespace
 
@@ -76,82 +125,52 @@ int NftBackend::generation(std::uint32_t* gen) {
     });
 }
 
+int NftBackend::dump(TableModel* out, std::uint16_t type, const std::string& table,
+                     const std::string* set) {
+    // A get of the table itself answers once, or ENOENT; the rest are dumps, which the kernel
+    // filters by the table (and set) the request names.
+    const std::uint16_t flags = type == NFT_MSG_GETTABLE ? NLM_F_ACK : NLM_F_DUMP;
+    return sock_.request(
+        type, flags, [&](nlmsghdr* nlh) { build_request(nlh, type, table, set); },
+        [&](const nlmsghdr* nlh) { return out->apply(nlh); });
+}
+
+int NftBackend::read_table_once(const std::string& table, TableModel* out) {
+    int r = dump(out, NFT_MSG_GETTABLE, table);
+    if (r == -ENOENT)
+        return 0; // no table: an empty model
+    if (r == 0)
+        r = dump(out, NFT_MSG_GETCHAIN, table);
+    if (r < 0 || !out->exists())
+        return r;
+    for (std::uint16_t type : {NFT_MSG_GETSET, NFT_MSG_GETOBJ}) {
+        r = dump(out, type, table);
+        if (r < 0)
+            return r;
+    }
+    std::vector<std::string> names;
+    names.reserve(out->sets().size());
+    for (const auto& [key, set] : out->sets())
+        names.push_back(set.def.name);
+    for (const std::string& name : names) {
+        r = dump(out, NFT_MSG_GETSETELEM, table, &name);
+        if (r < 0)
+            return r;
+    }
+    // Rules last: their lookups are resolved against the sets read above.
+    return dump(out, NFT_MSG_GETRULE, table);
+}
+
 int NftBackend::read_table(const std::string& table, TableModel* out) {
-    auto apply = [&](const nlmsghdr* nlh) { return out->apply(nlh); };
     for (int attempt = 0; attempt < read_attempts; ++attempt) {
         *out = TableModel(table);
         // Several dumps make one picture only if no transaction committed in between: compare
         // the generation before and after, and read again when it moved.
         std::uint32_t gen_before = 0;
         std::uint32_t gen_after = 0;
-        int r = generation(&gen_before);
-        if (r < 0)
+        if (int r = generation(&gen_before); r < 0)
             return r;
-        r = sock_.request(
-            NFT_MSG_GETTABLE, NLM_F_ACK,
-            [&](nlmsghdr* nlh) {
-                TablePtr t = must(TablePtr(nftnl_table_alloc()));
-                nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table.c_str());
-                nftnl_table_nlmsg_build_payload(nlh, t.get());
-            },
-            apply);
-        if (r == -ENOENT)
-            r = 0; // no table: an empty model
-        else if (r == 0)
-            r = sock_.request(
-                NFT_MSG_GETCHAIN, NLM_F_DUMP,
-                [&](nlmsghdr* nlh) {
-                    ChainPtr c = must(ChainPtr(nftnl_chain_alloc()));
-                    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table.c_str());
-                    nftnl_chain_nlmsg_build_payload(nlh, c.get());
-                },
-                apply);
-        if (r == 0 && out->exists())
-            r = sock_.request(
-                NFT_MSG_GETSET, NLM_F_DUMP,
-                [&](nlmsghdr* nlh) {
-                    SetPtr s = must(SetPtr(nftnl_set_alloc()));
-                    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
-                    nftnl_set_nlmsg_build_payload(nlh, s.get());
-                },
-                apply);
-        if (r == 0 && out->exists())
-            r = sock_.request(
-                NFT_MSG_GETOBJ, NLM_F_DUMP,
-                [&](nlmsghdr* nlh) {
-                    ObjPtr o = must(ObjPtr(nftnl_obj_alloc()));
-                    nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, table.c_str());
-                    nftnl_obj_nlmsg_build_payload(nlh, o.get());
-                },
-                apply);
-        if (r == 0 && out->exists()) {
-            std::vector<std::string> names;
-            for (const auto& [key, set] : out->sets())
-                names.push_back(set.def.name);
-            for (const std::string& name : names) {
-                r = sock_.request(
-                    NFT_MSG_GETSETELEM, NLM_F_DUMP,
-                    [&](nlmsghdr* nlh) {
-                        SetPtr s = must(SetPtr(nftnl_set_alloc()));
-                        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
-                        nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
-                        nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
-                    },
-                    apply);
-                if (r < 0)
-                    break;
-            }
-        }
-        // Rules last: their lookups are resolved against the sets read above.
-        if (r == 0 && out->exists())
-            r = sock_.request(
-                NFT_MSG_GETRULE, NLM_F_DUMP,
-                [&](nlmsghdr* nlh) {
-                    RulePtr rl = must(RulePtr(nftnl_rule_alloc()));
-                    nftnl_rule_set_str(rl.get(), NFTNL_RULE_TABLE, table.c_str());
-                    nftnl_rule_nlmsg_build_payload(nlh, rl.get());
-                },
-                apply);
+        int r = read_table_once(table, out);
         if (r == -EINTR)
             continue;
         if (r < 0)

@@ -47,6 +47,11 @@ private:
                                   const std::vector<nft::ElementDiff>& diffs);
     CommitResult send(const nft::Batch& b, bool rebuilt);
     int read_table(const std::string& table, nft::TableModel* out);
+    // One pass of read_table: the table, then its chains, sets, objects, elements and rules.
+    int read_table_once(const std::string& table, nft::TableModel* out);
+    // One get or dump of the table's objects of this NFT_MSG_GET* type into the model.
+    int dump(nft::TableModel* out, std::uint16_t type, const std::string& table,
+             const std::string* set = nullptr);
     int generation(std::uint32_t* gen);
 
     // Start order: the command socket, then the event listener.

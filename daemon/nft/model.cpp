@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "nft/model.hpp"
 
+#include "nft/encode.hpp"
 #include "nft/handles.hpp"
 
 #include <algorithm>
@@ -58,44 +59,17 @@ std::string expr_text(const nftnl_expr* e) {
     return out;
 }
 
-int parse_rule(const nlmsghdr* nlh, const std::string& table, std::vector<RuleModel>& rules) {
-    RulePtr r(nftnl_rule_alloc());
-    if (!r)
-        return -ENOMEM;
-    if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0)
-        return -EINVAL;
-    const char* t = nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE);
-    if (!t || table != t)
-        return 0;
-    RuleModel m;
-    const char* chain = nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
-    m.chain = chain ? chain : "";
-    ExprIterPtr it(nftnl_expr_iter_create(r.get()));
-    if (!it)
-        return -ENOMEM;
-    for (nftnl_expr* e = nftnl_expr_iter_next(it.get()); e; e = nftnl_expr_iter_next(it.get())) {
-        const char* name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-        if (name && std::string_view(name) == "lookup") {
-            // The set is named by the kernel (__set0) or by the batch (id): compare what it
-            // holds, not what it is called. Everything else in the expression stays as text.
-            std::string text =
-                "lookup reg " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG));
-            if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG))
-                text += " dreg " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG));
-            if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
-                nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) != 0)
-                text += " flags " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS));
-            m.lookups.emplace_back(m.exprs.size(),
-                                   set_key(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET),
-                                           nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_SET_ID),
-                                           nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SET_ID)));
-            m.exprs.push_back(std::move(text));
-        } else {
-            m.exprs.push_back(expr_text(e));
-        }
-    }
-    rules.push_back(std::move(m));
-    return 0;
+// A lookup as text without its set: the set is named by the kernel (__set0) or by the batch (an
+// id), so shape() compares what it holds, not what it is called.
+std::string lookup_text(const nftnl_expr* e) {
+    std::string text =
+        "lookup reg " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG));
+    if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG))
+        text += " dreg " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG));
+    if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
+        nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) != 0)
+        text += " flags " + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS));
+    return text;
 }
 
 std::string anon_text(const SetModel& s) {
@@ -104,6 +78,11 @@ std::string anon_text(const SetModel& s) {
     for (const RawElem& e : s.elems)
         out += " " + hex(e.key) + (e.end ? "e" : "");
     return out + "}";
+}
+
+// Whether a parsed object's table attribute (null when the message has none) names our table.
+bool in_table(const char* table_attr, const std::string& table) {
+    return table_attr && table == table_attr;
 }
 
 } // namespace
@@ -128,139 +107,179 @@ int TableModel::apply(const nlmsghdr* nlh) {
 
     switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
     case NFT_MSG_NEWTABLE:
-    case NFT_MSG_DELTABLE: {
-        TablePtr t(nftnl_table_alloc());
-        if (!t)
-            return -ENOMEM;
-        if (nftnl_table_nlmsg_parse(nlh, t.get()) < 0)
-            return -EINVAL;
-        const char* name = nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME);
-        if (!name || table_ != name)
-            return 0;
-        if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_DELTABLE) {
-            reset();
-            return 0;
-        }
-        exists_ = true;
-        flags_ = nftnl_table_is_set(t.get(), NFTNL_TABLE_FLAGS)
-                     ? nftnl_table_get_u32(t.get(), NFTNL_TABLE_FLAGS)
-                     : 0;
-        return 0;
-    }
-    case NFT_MSG_NEWCHAIN: {
-        ChainPtr c(nftnl_chain_alloc());
-        if (!c)
-            return -ENOMEM;
-        if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0)
-            return -EINVAL;
-        const char* t = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE);
-        if (!t || table_ != t)
-            return 0;
-        ChainModel m;
-        const char* name = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME);
-        m.name = name ? name : "";
-        m.base = nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM);
-        if (m.base) {
-            const char* type = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TYPE);
-            m.type = type ? type : "";
-            m.hooknum = nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM);
-            m.prio = nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO);
-            m.policy = nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY)
-                           ? nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY)
-                           : NF_ACCEPT;
-        }
-        auto it = std::find_if(chains_.begin(), chains_.end(),
-                               [&](const ChainModel& x) { return x.name == m.name; });
-        if (it != chains_.end())
-            *it = std::move(m);
-        else
-            chains_.push_back(std::move(m));
-        return 0;
-    }
+        return apply_table(nlh, false);
+    case NFT_MSG_DELTABLE:
+        return apply_table(nlh, true);
+    case NFT_MSG_NEWCHAIN:
+        return apply_chain(nlh);
     case NFT_MSG_NEWRULE:
-        return parse_rule(nlh, table_, rules_);
-    case NFT_MSG_NEWSET: {
-        SetPtr s(nftnl_set_alloc());
-        if (!s)
-            return -ENOMEM;
-        if (nftnl_set_nlmsg_parse(nlh, s.get()) < 0)
-            return -EINVAL;
-        const char* t = nftnl_set_get_str(s.get(), NFTNL_SET_TABLE);
-        if (!t || table_ != t)
-            return 0;
-        const char* name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
-        SetModel m;
-        m.def = SetDef{.name = name ? name : "",
-                       .flags = nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS),
-                       .key_type = nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE),
-                       .key_len = nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN)};
-        auto id = top_u32(nlh, NFTA_SET_ID);
-        sets_[set_key(name, id.has_value(), id.value_or(0))] = std::move(m);
-        return 0;
-    }
+        return apply_rule(nlh);
+    case NFT_MSG_NEWSET:
+        return apply_set(nlh);
     case NFT_MSG_NEWSETELEM:
-    case NFT_MSG_DELSETELEM: {
-        SetPtr s(nftnl_set_alloc());
-        if (!s)
-            return -ENOMEM;
-        if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0)
-            return -EINVAL;
-        const char* t = nftnl_set_get_str(s.get(), NFTNL_SET_TABLE);
-        if (!t || table_ != t)
-            return 0;
-        auto id = top_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID);
-        auto key =
-            set_key(nftnl_set_get_str(s.get(), NFTNL_SET_NAME), id.has_value(), id.value_or(0));
-        auto found = sets_.find(key);
-        if (found == sets_.end())
-            return -ENOENT;
-        bool add = NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWSETELEM;
-        SetElemsIterPtr it(nftnl_set_elems_iter_create(s.get()));
-        if (!it)
-            return -ENOMEM;
-        for (nftnl_set_elem* e = nftnl_set_elems_iter_next(it.get()); e;
-             e = nftnl_set_elems_iter_next(it.get())) {
-            std::uint32_t len = 0;
-            const auto* data =
-                static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
-            if (!data)
-                return -EINVAL;
-            bool end =
-                nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
-                (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
-            RawElem raw{Key(data, data + len), end};
-            if (add)
-                found->second.elems.insert(std::move(raw));
-            else if (found->second.elems.erase(raw) == 0)
-                return -ENOENT; // what the kernel answers, and it aborts the batch
-        }
-        return 0;
-    }
-    case NFT_MSG_NEWOBJ: {
-        ObjPtr o(nftnl_obj_alloc());
-        if (!o)
-            return -ENOMEM;
-        if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
-            return -EINVAL;
-        const char* t = nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE);
-        if (!t || table_ != t)
-            return 0;
-        ObjModel m;
-        const char* name = nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME);
-        m.name = name ? name : "";
-        m.type = nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE);
-        if (m.type == NFT_OBJECT_CT_HELPER) {
-            const char* h = nftnl_obj_get_str(o.get(), NFTNL_OBJ_CT_HELPER_NAME);
-            m.helper = h ? h : "";
-            m.l3proto = nftnl_obj_get_u16(o.get(), NFTNL_OBJ_CT_HELPER_L3PROTO);
-            m.l4proto = nftnl_obj_get_u8(o.get(), NFTNL_OBJ_CT_HELPER_L4PROTO);
-        }
-        objects_.push_back(std::move(m));
-        return 0;
-    }
+        return apply_elements(nlh, true);
+    case NFT_MSG_DELSETELEM:
+        return apply_elements(nlh, false);
+    case NFT_MSG_NEWOBJ:
+        return apply_object(nlh);
     default:
         return 0;
     }
+}
+
+int TableModel::apply_table(const nlmsghdr* nlh, bool deleted) {
+    TablePtr t(nftnl_table_alloc());
+    if (!t)
+        return -ENOMEM;
+    if (nftnl_table_nlmsg_parse(nlh, t.get()) < 0)
+        return -EINVAL;
+    if (!in_table(nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME), table_))
+        return 0;
+    if (deleted) {
+        reset();
+        return 0;
+    }
+    exists_ = true;
+    flags_ = nftnl_table_is_set(t.get(), NFTNL_TABLE_FLAGS)
+                 ? nftnl_table_get_u32(t.get(), NFTNL_TABLE_FLAGS)
+                 : 0;
+    return 0;
+}
+
+int TableModel::apply_chain(const nlmsghdr* nlh) {
+    ChainPtr c(nftnl_chain_alloc());
+    if (!c)
+        return -ENOMEM;
+    if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0)
+        return -EINVAL;
+    if (!in_table(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE), table_))
+        return 0;
+    ChainModel m;
+    const char* name = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME);
+    m.name = name ? name : "";
+    m.base = nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM);
+    if (m.base) {
+        const char* type = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TYPE);
+        m.type = type ? type : "";
+        m.hooknum = nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM);
+        m.prio = nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO);
+        m.policy = nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY)
+                       ? nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY)
+                       : NF_ACCEPT;
+    }
+    auto it = std::find_if(chains_.begin(), chains_.end(),
+                           [&](const ChainModel& x) { return x.name == m.name; });
+    if (it != chains_.end())
+        *it = std::move(m);
+    else
+        chains_.push_back(std::move(m));
+    return 0;
+}
+
+int TableModel::apply_rule(const nlmsghdr* nlh) {
+    RulePtr r(nftnl_rule_alloc());
+    if (!r)
+        return -ENOMEM;
+    if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0)
+        return -EINVAL;
+    if (!in_table(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE), table_))
+        return 0;
+    RuleModel m;
+    const char* chain = nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
+    m.chain = chain ? chain : "";
+    ExprIterPtr it(nftnl_expr_iter_create(r.get()));
+    if (!it)
+        return -ENOMEM;
+    for (nftnl_expr* e = nftnl_expr_iter_next(it.get()); e; e = nftnl_expr_iter_next(it.get())) {
+        const char* name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+        if (name && std::string_view(name) == "lookup") {
+            m.lookups.emplace_back(m.exprs.size(),
+                                   set_key(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET),
+                                           nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_SET_ID),
+                                           nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SET_ID)));
+            m.exprs.push_back(lookup_text(e));
+        } else {
+            m.exprs.push_back(expr_text(e));
+        }
+    }
+    rules_.push_back(std::move(m));
+    return 0;
+}
+
+int TableModel::apply_set(const nlmsghdr* nlh) {
+    SetPtr s(nftnl_set_alloc());
+    if (!s)
+        return -ENOMEM;
+    if (nftnl_set_nlmsg_parse(nlh, s.get()) < 0)
+        return -EINVAL;
+    if (!in_table(nftnl_set_get_str(s.get(), NFTNL_SET_TABLE), table_))
+        return 0;
+    const char* name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
+    SetModel m;
+    m.def = SetDef{.name = name ? name : "",
+                   .flags = nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS),
+                   .key_type = nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE),
+                   .key_len = nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN)};
+    auto id = top_u32(nlh, NFTA_SET_ID);
+    sets_[set_key(name, id.has_value(), id.value_or(0))] = std::move(m);
+    return 0;
+}
+
+int TableModel::apply_elements(const nlmsghdr* nlh, bool added) {
+    SetPtr s(nftnl_set_alloc());
+    if (!s)
+        return -ENOMEM;
+    if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0)
+        return -EINVAL;
+    if (!in_table(nftnl_set_get_str(s.get(), NFTNL_SET_TABLE), table_))
+        return 0;
+    auto id = top_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID);
+    auto key = set_key(nftnl_set_get_str(s.get(), NFTNL_SET_NAME), id.has_value(), id.value_or(0));
+    auto found = sets_.find(key);
+    if (found == sets_.end())
+        return -ENOENT;
+    std::set<RawElem>& elems = found->second.elems;
+    SetElemsIterPtr it(nftnl_set_elems_iter_create(s.get()));
+    if (!it)
+        return -ENOMEM;
+    for (nftnl_set_elem* e = nftnl_set_elems_iter_next(it.get()); e;
+         e = nftnl_set_elems_iter_next(it.get())) {
+        std::uint32_t len = 0;
+        const auto* data =
+            static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+        if (!data)
+            return -EINVAL;
+        bool end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+                   (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
+        RawElem raw{Key(data, data + len), end};
+        if (added)
+            elems.insert(std::move(raw));
+        else if (elems.erase(raw) == 0)
+            return -ENOENT; // what the kernel answers, and it aborts the batch
+    }
+    return 0;
+}
+
+int TableModel::apply_object(const nlmsghdr* nlh) {
+    ObjPtr o(nftnl_obj_alloc());
+    if (!o)
+        return -ENOMEM;
+    if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
+        return -EINVAL;
+    if (!in_table(nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE), table_))
+        return 0;
+    ObjModel m;
+    const char* name = nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME);
+    m.name = name ? name : "";
+    m.type = nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE);
+    if (m.type == NFT_OBJECT_CT_HELPER) {
+        const char* h = nftnl_obj_get_str(o.get(), NFTNL_OBJ_CT_HELPER_NAME);
+        m.helper = h ? h : "";
+        m.l3proto = nftnl_obj_get_u16(o.get(), NFTNL_OBJ_CT_HELPER_L3PROTO);
+        m.l4proto = nftnl_obj_get_u8(o.get(), NFTNL_OBJ_CT_HELPER_L4PROTO);
+    }
+    objects_.push_back(std::move(m));
+    return 0;
 }
 
 Shape TableModel::shape() const {

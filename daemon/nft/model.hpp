@@ -5,7 +5,7 @@
 // replay a batch to see what it would leave in the kernel.
 #pragma once
 
-#include "nft/batch.hpp"
+#include "nft/elements.hpp"
 
 #include <cstdint>
 #include <map>
@@ -34,7 +34,8 @@ struct ObjModel {
     std::string helper;     // ct helper: its kernel helper name, l3 and l4 protocols
     std::uint16_t l3proto = 0;
     std::uint8_t l4proto = 0;
-    auto operator<=>(const ObjModel&) const = default;
+    // clang-tidy 14 reports the literal 0 of the synthesized comparison as a null pointer.
+    auto operator<=>(const ObjModel&) const = default; // NOLINT(modernize-use-nullptr)
 };
 
 // A set element as the kernel holds it: interval sets hold starts and ends separately.
@@ -90,6 +91,13 @@ public:
     [[nodiscard]] const std::vector<RuleModel>& rules() const { return rules_; }
 
 private:
+    // One per kind of message; each ignores messages about other tables.
+    int apply_table(const nlmsghdr* nlh, bool deleted);
+    int apply_chain(const nlmsghdr* nlh);
+    int apply_rule(const nlmsghdr* nlh);
+    int apply_set(const nlmsghdr* nlh);
+    int apply_elements(const nlmsghdr* nlh, bool added);
+    int apply_object(const nlmsghdr* nlh);
     void reset();
 
     std::string table_;

@@ -2,7 +2,7 @@
 // The netlink batches of the nftables backend, built into a buffer and parsed back with libnftnl:
 // no kernel, no root.
 #include "core/ruleset.hpp"
-#include "nft/batch.hpp"
+#include "nft/encode.hpp"
 #include "nft/handles.hpp"
 #include "nft/model.hpp"
 

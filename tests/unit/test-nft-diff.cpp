@@ -3,7 +3,7 @@
 // and the model that reads batches and kernel dumps alike. No kernel, no root.
 #include "core/planner.hpp"
 #include "core/ruleset.hpp"
-#include "nft/batch.hpp"
+#include "nft/encode.hpp"
 #include "nft/handles.hpp"
 #include "nft/model.hpp"
 
@@ -71,6 +71,14 @@ std::vector<Msg> messages(const Batch& b) {
         out.push_back(std::move(msg));
     }
     return out;
+}
+
+// n single TCP ports 1000, 1003, 1006...: never adjacent, so none merge.
+void add_spaced_ports(ZoneState& z, int n) {
+    for (int i = 0; i < n; ++i) {
+        auto p = static_cast<std::uint16_t>(1000 + 3 * i);
+        z.tcp.add({p, p});
+    }
 }
 
 TableLayout layout_of(const DesiredState& st) {
@@ -210,8 +218,7 @@ TEST_CASE("deleting what is not there fails the replay, as it fails the kernel",
 TEST_CASE("large element lists are split below 64 KiB, a range never across messages",
           "[nft-diff]") {
     DesiredState st = state({});
-    for (std::uint16_t p = 1000; p < 1000 + 3 * 5000; p += 3)
-        st.zones[0].tcp.add({p, p});
+    add_spaced_ports(st.zones[0], 5000);
     st.zones[0].tcp.add({60000, 65535}); // one range without an end element, to shift parity
     auto l = build_layout(st, "portcullis");
     Batch b(1);
@@ -253,8 +260,7 @@ TEST_CASE("large element lists are split below 64 KiB, a range never across mess
 
 TEST_CASE("the diff of 5,000 changes is split too", "[nft-diff]") {
     DesiredState st = state({});
-    for (std::uint16_t p = 1000; p < 1000 + 3 * 5000; p += 3)
-        st.zones[0].tcp.add({p, p});
+    add_spaced_ports(st.zones[0], 5000);
     auto big = st;
     auto none = state({});
     auto msgs = messages(patch_of(none, big));

@@ -27,6 +27,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <poll.h>
 #include <sstream>
 #include <string>
@@ -67,9 +69,11 @@ void report(const char* what, const CommitResult& r) {
 void write_state(const std::string& path, unsigned handled) {
     if (path.empty())
         return;
+    // Written aside and renamed, so a test polling the file never reads half of it.
     std::string tmp = path + ".tmp";
     std::ofstream(tmp) << "handled=" << handled << "\n";
-    std::rename(tmp.c_str(), path.c_str());
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        std::cerr << "renaming " << tmp << ": " << std::strerror(errno) << "\n";
 }
 
 DesiredState state_for(const Loaded& l, const Options& o, const std::vector<std::string>& open) {
@@ -88,18 +92,17 @@ TableLayout layout_for(const Loaded& l, const DesiredState& st) {
     return build_layout(st, l.config.table);
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-    Options o;
+// Fills `o` from the command line. Returns the exit status when the driver should stop at once
+// (--probe, a usage error), nullopt to go on.
+std::optional<int> parse_options(int argc, char** argv, Options& o) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
+        bool missing = false;
         auto value = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::cerr << a << " needs a value\n";
-                std::exit(2);
-            }
-            return argv[++i];
+            if (i + 1 < argc)
+                return argv[++i];
+            missing = true;
+            return {};
         };
         if (a == "--config")
             o.config = value();
@@ -123,7 +126,137 @@ int main(int argc, char** argv) {
             std::cerr << "unknown argument " << a << "\n";
             return 2;
         }
+        if (missing) {
+            std::cerr << a << " needs a value\n";
+            return 2;
+        }
     }
+    return std::nullopt;
+}
+
+// The backend after its first commit, and what the --cmd file does to it.
+class Driver {
+public:
+    Driver(const Options& o, const Loaded& loaded, std::unique_ptr<NftBackend> backend)
+        : o_(o), loaded_(loaded), backend_(std::move(backend)) {}
+
+    // Plans with o.open and commits. False when the commit failed.
+    bool first_commit() {
+        state_ = state_for(loaded_, o_, o_.open);
+        layout_ = layout_for(loaded_, state_);
+        CommitResult r = backend_->commit(layout_, {});
+        report("commit", r);
+        return static_cast<bool>(r);
+    }
+
+    // Heals the table and runs commands until SIGTERM or SIGINT. The exit status.
+    int watch(int sfd) {
+        for (;;) {
+            pollfd fds[2] = {{.fd = backend_->event_fd(), .events = POLLIN, .revents = 0},
+                             {.fd = sfd, .events = POLLIN, .revents = 0}};
+            int n = poll(fds, 2, -1);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                std::perror("poll");
+                return 1;
+            }
+            if (fds[0].revents & POLLIN)
+                on_events();
+            if (!(fds[1].revents & POLLIN))
+                continue;
+            signalfd_siginfo si{};
+            if (read(sfd, &si, sizeof si) != sizeof si)
+                continue;
+            if (si.ssi_signo != SIGHUP)
+                return 0;
+            std::ifstream cmds(o_.cmd_file);
+            for (std::string line; std::getline(cmds, line);)
+                run(line);
+            write_state(o_.state_file, ++handled_);
+        }
+    }
+
+private:
+    void on_events() {
+        bool changed = backend_->process_events();
+        if (changed && o_.heal)
+            report("repair", backend_->repair());
+        else if (changed)
+            std::cout << "tampered (not healing)" << std::endl;
+    }
+
+    void run(const std::string& line) {
+        std::string word = line.substr(0, line.find(' '));
+        std::string arg =
+            line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+        if (word == "open")
+            open(split(arg));
+        else if (word == "bad")
+            commit_bad();
+        else if (word == "verify")
+            verify();
+        else if (word == "dropped")
+            dropped();
+        else if (!word.empty())
+            std::cout << "unknown command " << word << std::endl;
+    }
+
+    void open(const std::vector<std::string>& ids) {
+        DesiredState next = state_for(loaded_, o_, ids);
+        layout_ = layout_for(loaded_, next);
+        CommitResult r = backend_->commit(layout_, diff(state_, next));
+        if (r)
+            state_ = std::move(next);
+        report("commit", r);
+    }
+
+    // A rule naming a set that does not exist: the kernel refuses the batch, whole.
+    void commit_bad() {
+        TableLayout bad = layout_;
+        for (auto& r : bad.rules)
+            if (r.kind == RuleKind::zone_ports)
+                r.lookup_set = "no_such_set";
+        report("commit-bad", backend_->commit(bad, {.layout_changed = true}));
+    }
+
+    void verify() {
+        std::string why;
+        bool same = backend_->verify(&why);
+        std::cout << "verify " << (same ? "same" : "differs: " + why) << std::endl;
+    }
+
+    void dropped() {
+        auto d = backend_->dropped();
+        std::cout << "dropped " << (d ? std::to_string(*d) : "unknown") << std::endl;
+    }
+
+    const Options& o_;
+    const Loaded& loaded_;
+    std::unique_ptr<NftBackend> backend_;
+    DesiredState state_;
+    TableLayout layout_;
+    unsigned handled_ = 0;
+};
+
+// Blocks the signals the driver takes through the returned signalfd, so none is lost between
+// the first commit and the loop.
+int block_signals() {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    if (auto status = parse_options(argc, argv, o))
+        return *status;
 
     Loaded loaded;
     try {
@@ -139,87 +272,18 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    // Block the signals first so none is lost between the first commit and the loop.
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigprocmask(SIG_BLOCK, &mask, nullptr);
-    int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-
+    int sfd = block_signals();
     CommitResult err;
     auto backend = NftBackend::open(&err);
     if (!backend) {
         report("open", err);
         return 1;
     }
-    std::vector<std::string> open = o.open;
-    DesiredState state = state_for(loaded, o, open);
-    TableLayout layout = layout_for(loaded, state);
-    CommitResult first = backend->commit(layout, {});
-    report("commit", first);
-    if (!first)
+    Driver driver(o, loaded, std::move(backend));
+    if (!driver.first_commit())
         return 1;
-    unsigned handled = 0;
-    write_state(o.state_file, handled);
+    write_state(o.state_file, 0);
     if (!o.watch)
         return 0;
-
-    for (;;) {
-        pollfd fds[2] = {{.fd = backend->event_fd(), .events = POLLIN, .revents = 0},
-                         {.fd = sfd, .events = POLLIN, .revents = 0}};
-        int n = poll(fds, 2, -1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            std::perror("poll");
-            return 1;
-        }
-        if (fds[0].revents & POLLIN) {
-            bool changed = backend->process_events();
-            if (changed && o.heal)
-                report("repair", backend->repair());
-            else if (changed)
-                std::cout << "tampered (not healing)" << std::endl;
-        }
-        if (!(fds[1].revents & POLLIN))
-            continue;
-        signalfd_siginfo si{};
-        if (read(sfd, &si, sizeof si) != sizeof si)
-            continue;
-        if (si.ssi_signo != SIGHUP)
-            return 0;
-        std::ifstream cmds(o.cmd_file);
-        for (std::string line; std::getline(cmds, line);) {
-            std::string word = line.substr(0, line.find(' '));
-            std::string arg =
-                line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
-            if (word == "open") {
-                open = split(arg);
-                DesiredState next = state_for(loaded, o, open);
-                layout = layout_for(loaded, next);
-                CommitResult r = backend->commit(layout, diff(state, next));
-                if (r)
-                    state = std::move(next);
-                report("commit", r);
-            } else if (word == "bad") {
-                TableLayout bad = layout;
-                for (auto& r : bad.rules)
-                    if (r.kind == RuleKind::zone_ports)
-                        r.lookup_set = "no_such_set";
-                report("commit-bad", backend->commit(bad, {.layout_changed = true}));
-            } else if (word == "verify") {
-                std::string why;
-                bool same = backend->verify(&why);
-                std::cout << "verify " << (same ? "same" : "differs: " + why) << std::endl;
-            } else if (word == "dropped") {
-                auto d = backend->dropped();
-                std::cout << "dropped " << (d ? std::to_string(*d) : "unknown") << std::endl;
-            } else if (!word.empty()) {
-                std::cout << "unknown command " << word << std::endl;
-            }
-        }
-        write_state(o.state_file, ++handled);
-    }
+    return driver.watch(sfd);
 }
