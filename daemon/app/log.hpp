@@ -9,6 +9,8 @@ namespace portcullis {
 
 enum class LogLevel { err = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 
+// Writes MESSAGE to stderr with one write(). Each of its lines gets the "<N>" prefix, so journald
+// files every line of a multi-line message (a reload's diagnostics) at LEVEL.
 void log(LogLevel level, std::string_view message);
 inline void log_error(std::string_view m) {
     log(LogLevel::err, m);

@@ -69,21 +69,32 @@ TEST_CASE("listening sockets are found, loopback ones are not", "[audit]") {
 }
 
 TEST_CASE("a connected UDP socket is not a listener", "[audit]") {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    // The socket must have a non-loopback local address, or the loopback filter would hide it
+    // whether or not the connected filter works. IPV6_FREEBIND binds to a documentation address
+    // no interface has (no privileges needed), and connecting to ::1 always has a route. (IPv4
+    // cannot do this: its route lookup refuses a source address that is not local.)
+    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    REQUIRE(fd >= 0);
     Fd guard{fd};
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(9); // discard; nothing is sent
-    inet_pton(AF_INET, "198.18.0.9", &sa.sin_addr);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
+    int one = 1;
+    REQUIRE(setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof one) == 0);
+    sockaddr_in6 local{};
+    local.sin6_family = AF_INET6;
+    REQUIRE(inet_pton(AF_INET6, "2001:db8::9", &local.sin6_addr) == 1);
     REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
-    bool routed = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    const std::uint16_t port = bound_port(fd);
+    REQUIRE(port != 0);
+
+    // Unconnected, it is a listener: the check below can fail.
     std::vector<ListeningSocket> socks;
     REQUIRE(list_listening_sockets(&socks) == 0);
-    if (routed) {
-        std::uint16_t port = bound_port(fd);
-        for (const auto& s : socks)
-            CHECK_FALSE((s.proto == Proto::udp && s.port == port));
-    }
+    REQUIRE(has(socks, Proto::udp, port, "2001:db8::9"));
+
+    sockaddr_in6 peer{};
+    peer.sin6_family = AF_INET6;
+    peer.sin6_port = htons(9); // discard; nothing is sent
+    peer.sin6_addr = in6addr_loopback;
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof peer) == 0);
+    REQUIRE(list_listening_sockets(&socks) == 0);
+    CHECK_FALSE(has(socks, Proto::udp, port, "2001:db8::9"));
 }

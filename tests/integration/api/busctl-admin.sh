@@ -6,48 +6,22 @@
 # a peer namespace sends real traffic over a veth pair.
 set -euo pipefail
 daemon=$1 src=$2
-[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (network namespaces, nftables)"; exit 77; }
-
-tmp=$(mktemp -d /tmp/pc-api.XXXXXX)
-box=pc-api-box-$$ peer=pc-api-peer-$$
-pids=()
-cleanup() {
-    local st=$?
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    ip netns del "$box" 2>/dev/null || true
-    ip netns del "$peer" 2>/dev/null || true
-    if [ $st -ne 0 ] && [ -f "$tmp/daemon.log" ]; then echo "--- daemon log"; cat "$tmp/daemon.log"; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
-in_box() { nsenter --net="/run/netns/$box" "$@"; }
-in_peer() { nsenter --net="/run/netns/$peer" "$@"; }
+source "$(dirname "$0")/../lib/harness.sh"
+pc_init "${PC_TEST_NAME:-api-busctl}"
+pc_require nft python3 setpriv dbus-daemon dbus-send busctl
+tmp=$PC_TMP
+ok() { pc_log "ok: $*"; }
 
 # --- network: box 198.18.0.1 <-> peer 198.18.0.2 over a veth pair
-ip netns add "$box"
-ip netns add "$peer"
-ip link add pcapi0 netns "$box" type veth peer name pcapi1 netns "$peer"
-in_box ip addr add 198.18.0.1/24 dev pcapi0
-in_peer ip addr add 198.18.0.2/24 dev pcapi1
-in_box ip link set pcapi0 up
-in_peer ip link set pcapi1 up
-in_box ip link set lo up
+pc_setup_netns
 
 # --- a private system-like bus with our policy file installed
-mkdir -p "$tmp/policy" "$tmp/state"
-cp "$src/conf/dbus/org.portcullis1.conf" "$tmp/policy/"
-sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICY_DIR@|$tmp/policy|" \
-    "$src/tests/integration/api/private-bus.conf.in" >"$tmp/bus.conf"
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile &
-pids+=($!)
-addr="unix:path=$tmp/bus"
-for _ in $(seq 100); do [ -S "$tmp/bus" ] && break; sleep 0.05; done
+mkdir -p "$tmp/state"
+bus_template=$src/tests/integration/api/private-bus.conf.in
+pc_start_bus "$bus_template" "$src/conf/dbus/org.portcullis1.conf"
+addr=$PC_BUS_ADDRESS
 B=(busctl --address="$addr")
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-chmod 755 "$tmp"
 
 write_config() {
     cat >"$tmp/p.toml" <<CFG
@@ -64,20 +38,18 @@ CFG
 write_config
 
 start_daemon() {
-    # Background jobs call nsenter directly (not through a shell function) so that $! is the
-    # process itself and killing it really stops it.
-    nsenter --net="/run/netns/$box" "$daemon" --config "$tmp/p.toml" >>"$tmp/daemon.log" 2>&1 &
-    daemon_pid=$!
-    pids+=($daemon_pid)
+    # nsenter execs the daemon: the pid tracked is the daemon's own. Both runs log to daemon.log.
+    pc_spawn --append daemon nsenter --net="/run/netns/$PC_NETNS" -- "$daemon" --config "$tmp/p.toml"
+    daemon_pid=$PC_LAST_PID
     for _ in $(seq 100); do
         "${B[@]}" get-property org.portcullis1 /org/portcullis1 org.portcullis1.Manager Generation \
             >/dev/null 2>&1 && return 0
         sleep 0.05
     done
-    fail "daemon did not come up on the bus"
+    pc_fail "daemon did not come up on the bus"
 }
 # A clean stop exits 0 (under the sanitizer build that includes "no leaks").
-stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" || fail "the daemon exited with status $? on SIGTERM"; }
+stop_daemon() { pc_stop "$daemon_pid" TERM || pc_fail "the daemon exited with status $? on SIGTERM"; }
 
 M=(org.portcullis1 /org/portcullis1 org.portcullis1.Manager)
 prop() { "${B[@]}" --json=short get-property "${M[@]}" "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["data"]))'; }
@@ -89,7 +61,7 @@ dbus_error() { # AS PATH IFACE.METHOD ARGS...: the error NAME of a call made wit
     { "${run[@]}" dbus-send --bus="$addr" --print-reply --reply-timeout=5000 \
         --dest=org.portcullis1 "$@" 2>&1 || true; } | sed -n 's/^Error \([^:]*\):.*/\1/p'
 }
-nftset() { in_box nft -j list set inet portcullis "$1" | python3 -c '
+nftset() { pc_in_box nft -j list set inet portcullis "$1" | python3 -c '
 import json, sys
 out = []
 for o in json.load(sys.stdin)["nftables"]:
@@ -103,30 +75,30 @@ catalog_size=$("$daemon" --print-catalog --config "$tmp/p.toml" | python3 -c 'im
 version=$("$daemon" --version | awk '{print $2}')
 
 # --- every property
-[ "$(prop Version)" = "\"$version\"" ] || fail "Version $(prop Version)"
-[ "$(prop Mode)" = '"enforce"' ] || fail "Mode"
-[ "$(prop Generation)" = 1 ] || fail "Generation $(prop Generation)"
-[ "$(prop CatalogSize)" = "$catalog_size" ] || fail "CatalogSize $(prop CatalogSize) != $catalog_size"
-[ "$(prop EnabledServices)" = '["ssh"]' ] || fail "EnabledServices $(prop EnabledServices)"
-[ "$(prop OpenPorts)" = '[["any", "tcp", 22, 22]]' ] || fail "OpenPorts $(prop OpenPorts)"
-[ "$(prop LastError)" = '""' ] || fail "LastError"
-[ "$(prop Backend)" = '"nftables"' ] || fail "Backend"
+[ "$(prop Version)" = "\"$version\"" ] || pc_fail "Version $(prop Version)"
+[ "$(prop Mode)" = '"enforce"' ] || pc_fail "Mode"
+[ "$(prop Generation)" = 1 ] || pc_fail "Generation $(prop Generation)"
+[ "$(prop CatalogSize)" = "$catalog_size" ] || pc_fail "CatalogSize $(prop CatalogSize) != $catalog_size"
+[ "$(prop EnabledServices)" = '["ssh"]' ] || pc_fail "EnabledServices $(prop EnabledServices)"
+[ "$(prop OpenPorts)" = '[["any", "tcp", 22, 22]]' ] || pc_fail "OpenPorts $(prop OpenPorts)"
+[ "$(prop LastError)" = '""' ] || pc_fail "LastError"
+[ "$(prop Backend)" = '"nftables"' ] || pc_fail "Backend"
 dropped0=$(prop Dropped)
 ok "properties: Version $version, $catalog_size services, Dropped $dropped0"
 
 # --- tree and introspection
 tree=$("${B[@]}" tree --list org.portcullis1)
 n=$(grep -c '^/org/portcullis1/service/' <<<"$tree")
-[ "$n" -eq "$catalog_size" ] || fail "tree lists $n service objects, want $catalog_size"
-grep -qx /org/portcullis1/service/ds_2daudio <<<"$tree" || fail "escaped path for ds-audio missing"
-"${B[@]}" introspect org.portcullis1 /org/portcullis1 | grep -q '^\.Applied *signal *tasas' || fail "Applied not introspected"
+[ "$n" -eq "$catalog_size" ] || pc_fail "tree lists $n service objects, want $catalog_size"
+grep -qx /org/portcullis1/service/ds_2daudio <<<"$tree" || pc_fail "escaped path for ds-audio missing"
+"${B[@]}" introspect org.portcullis1 /org/portcullis1 | grep -q '^\.Applied *signal *tasas' || pc_fail "Applied not introspected"
 intro=$("${B[@]}" introspect org.portcullis1 /org/portcullis1/service/smb)
 for p in Id Name Vendor Category Ports OptionalPorts Units Packages Zones Open Reason SetOverride; do
-    grep -q "^\.$p " <<<"$intro" || fail "service introspection lacks $p"
+    grep -q "^\.$p " <<<"$intro" || pc_fail "service introspection lacks $p"
 done
 S=(org.portcullis1 /org/portcullis1/service/smb org.portcullis1.Service)
-[ "$("${B[@]}" get-property "${S[@]}" Id)" = 's "smb"' ] || fail "smb Id"
-[ "$("${B[@]}" get-property "${S[@]}" Open)" = 'b false' ] || fail "smb Open"
+[ "$("${B[@]}" get-property "${S[@]}" Id)" = 's "smb"' ] || pc_fail "smb Id"
+[ "$("${B[@]}" get-property "${S[@]}" Open)" = 'b false' ] || pc_fail "smb Open"
 # The introspection data checked into conf/dbus/ is what the daemon serves.
 "${B[@]}" introspect --xml-interface org.portcullis1 /org/portcullis1 >"$tmp/manager.xml"
 "${B[@]}" introspect --xml-interface org.portcullis1 /org/portcullis1/service/ssh >"$tmp/service.xml"
@@ -134,8 +106,8 @@ if [ -n "${PORTCULLIS_UPDATE_XML:-}" ]; then
     cp "$tmp/manager.xml" "$src/conf/dbus/org.portcullis1.Manager.xml"
     cp "$tmp/service.xml" "$src/conf/dbus/org.portcullis1.Service.xml"
 fi
-diff -u "$src/conf/dbus/org.portcullis1.Manager.xml" "$tmp/manager.xml" || fail "manager introspection differs from conf/dbus (PORTCULLIS_UPDATE_XML=1 regenerates)"
-diff -u "$src/conf/dbus/org.portcullis1.Service.xml" "$tmp/service.xml" || fail "service introspection differs from conf/dbus"
+diff -u "$src/conf/dbus/org.portcullis1.Manager.xml" "$tmp/manager.xml" || pc_fail "manager introspection differs from conf/dbus (PORTCULLIS_UPDATE_XML=1 regenerates)"
+diff -u "$src/conf/dbus/org.portcullis1.Service.xml" "$tmp/service.xml" || pc_fail "service introspection differs from conf/dbus"
 ok "tree ($n objects) and introspection"
 
 # --- ListServices
@@ -151,16 +123,16 @@ PY
 ok "ListServices"
 
 # --- signals: watch the bus while an admin opens smb
-"${B[@]}" --json=short monitor --match "sender=org.portcullis1" >"$tmp/monitor.json" 2>/dev/null &
-mon=$!
-pids+=($mon)
+# (stderr apart: monitor.log must hold nothing but the JSON messages)
+pc_spawn monitor sh -c 'exec "$@" 2>/dev/null' sh "${B[@]}" --json=short monitor --match "sender=org.portcullis1"
+mon=$PC_LAST_PID
 sleep 0.5
 "${B[@]}" call "${S[@]}" SetOverride s open
-[ "$(nftset any_tcp)" = "22 139 445" ] || fail "after opening smb, any_tcp is '$(nftset any_tcp)'"
+[ "$(nftset any_tcp)" = "22 139 445" ] || pc_fail "after opening smb, any_tcp is '$(nftset any_tcp)'"
 "${B[@]}" call "${M[@]}" SetOverride ss smb open # no change: no signal
 sleep 0.5
-kill "$mon"; wait "$mon" 2>/dev/null || true
-python3 - "$tmp/monitor.json" <<'PY'
+pc_stop "$mon" || true
+python3 - "$tmp/monitor.log" <<'PY'
 import json, sys
 msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sigs = [m for m in msgs if m.get("type") == "signal"]
@@ -182,30 +154,29 @@ PY
 ok "Applied and PropertiesChanged once per transaction, none when nothing changed"
 
 # --- Explain
-[ "$(call Explain sq tcp 445)" = '[[["any", "smb", "override"]]]' ] || fail "Explain 445: $(call Explain sq tcp 445)"
-[ "$(call Explain sq tcp 22)" = '[[["any", "ssh", "always"]]]' ] || fail "Explain 22"
-[ "$(call Explain sq udp 445)" = '[[]]' ] || fail "Explain udp 445 should be closed"
+[ "$(call Explain sq tcp 445)" = '[[["any", "smb", "override"]]]' ] || pc_fail "Explain 445: $(call Explain sq tcp 445)"
+[ "$(call Explain sq tcp 22)" = '[[["any", "ssh", "always"]]]' ] || pc_fail "Explain 22"
+[ "$(call Explain sq udp 445)" = '[[]]' ] || pc_fail "Explain udp 445 should be closed"
 ok "Explain"
 
 # --- PreviewRuleset is what nft lists
 call PreviewRuleset | python3 -c 'import json,sys; print(json.load(sys.stdin)[0], end="")' >"$tmp/preview.nft"
-in_box nft list table inet portcullis | sed 's/packets [0-9]* bytes [0-9]*/packets 0 bytes 0/' >"$tmp/live.nft"
-diff -u "$tmp/live.nft" "$tmp/preview.nft" || fail "PreviewRuleset differs from nft list table"
+pc_in_box nft list table inet portcullis | sed 's/packets [0-9]* bytes [0-9]*/packets 0 bytes 0/' >"$tmp/live.nft"
+diff -u "$tmp/live.nft" "$tmp/preview.nft" || pc_fail "PreviewRuleset differs from nft list table"
 ok "PreviewRuleset matches nft list table"
 
 # --- Audit: a listener on an open port, one on a closed port, one on loopback
-nsenter --net="/run/netns/$box" python3 -c '
+pc_spawn audit-listeners nsenter --net="/run/netns/$PC_NETNS" -- python3 -c '
 import socket, time
 socks = []
 for addr, port in (("0.0.0.0", 445), ("0.0.0.0", 8080), ("127.0.0.1", 8081)):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port)); s.listen(); socks.append(s)
-time.sleep(30)' &
-lst=$!
-pids+=($lst)
+time.sleep(30)'
+lst=$PC_LAST_PID
 sleep 0.5
 audit=$(call Audit)
-kill "$lst"
+pc_kill "$lst"
 python3 - "$audit" <<'PY'
 import json, sys
 rows = json.loads(sys.argv[1])[0]
@@ -216,81 +187,80 @@ PY
 ok "Audit"
 
 # --- Dropped counts a real packet to a closed port
-in_peer python3 -c '
+pc_in_peer python3 -c '
 import socket
 s = socket.socket(); s.settimeout(0.5)
 try:
     s.connect(("198.18.0.1", 9)); raise SystemExit("port 9 should be closed")
-except (socket.timeout, TimeoutError): pass' || fail "connect to a closed port did not time out"
+except (socket.timeout, TimeoutError): pass' || pc_fail "connect to a closed port did not time out"
 dropped1=$(prop Dropped)
-[ "$dropped1" -gt "$dropped0" ] || fail "Dropped did not grow ($dropped0 -> $dropped1)"
+[ "$dropped1" -gt "$dropped0" ] || pc_fail "Dropped did not grow ($dropped0 -> $dropped1)"
 ok "Dropped $dropped0 -> $dropped1"
 
 # --- errors
 E=(/org/portcullis1 org.portcullis1.Manager.SetOverride)
-[ "$(dbus_error root "${E[@]}" string:ssh string:closed)" = org.portcullis1.Error.WouldLockOut ] || fail WouldLockOut
-[ "$(dbus_error root "${E[@]}" string:nope string:open)" = org.portcullis1.Error.UnknownService ] || fail UnknownService
-[ "$(dbus_error root "${E[@]}" string:smb string:wide-open)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "bad state"
-[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:sctp uint16:1)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "bad proto"
-[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp uint16:0)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "port 0"
-[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp)" = org.freedesktop.DBus.Error.InvalidArgs ] || fail "missing arg"
-[ "$(dbus_error root /org/portcullis1/service/nope org.portcullis1.Service.SetOverride string:open)" = org.freedesktop.DBus.Error.UnknownObject ] || fail "unknown object"
-[ "$(prop Generation)" = 2 ] || fail "errors changed the generation"
+[ "$(dbus_error root "${E[@]}" string:ssh string:closed)" = org.portcullis1.Error.WouldLockOut ] || pc_fail WouldLockOut
+[ "$(dbus_error root "${E[@]}" string:nope string:open)" = org.portcullis1.Error.UnknownService ] || pc_fail UnknownService
+[ "$(dbus_error root "${E[@]}" string:smb string:wide-open)" = org.freedesktop.DBus.Error.InvalidArgs ] || pc_fail "bad state"
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:sctp uint16:1)" = org.freedesktop.DBus.Error.InvalidArgs ] || pc_fail "bad proto"
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp uint16:0)" = org.freedesktop.DBus.Error.InvalidArgs ] || pc_fail "port 0"
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp)" = org.freedesktop.DBus.Error.InvalidArgs ] || pc_fail "missing arg"
+[ "$(dbus_error root /org/portcullis1/service/nope org.portcullis1.Service.SetOverride string:open)" = org.freedesktop.DBus.Error.UnknownObject ] || pc_fail "unknown object"
+[ "$(prop Generation)" = 2 ] || pc_fail "errors changed the generation"
 ok "errors: WouldLockOut, UnknownService, InvalidArgs"
 
 # --- unprivileged callers: reads work, mutations are refused and change nothing
-before=$(in_box nft list table inet portcullis)
-[ "$("${NOBODY[@]}" "${B[@]}" get-property "${M[@]}" EnabledServices)" = 'as 2 "smb" "ssh"' ] || fail "nobody cannot read"
-[ "$(dbus_error nobody "${E[@]}" string:smb string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || fail "nobody SetOverride"
-[ "$(dbus_error nobody /org/portcullis1/service/smb org.portcullis1.Service.SetOverride string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || fail "nobody service SetOverride"
-[ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.Reload)" = org.freedesktop.DBus.Error.AccessDenied ] || fail "nobody Reload"
+before=$(pc_in_box nft list table inet portcullis)
+[ "$("${NOBODY[@]}" "${B[@]}" get-property "${M[@]}" EnabledServices)" = 'as 2 "smb" "ssh"' ] || pc_fail "nobody cannot read"
+[ "$(dbus_error nobody "${E[@]}" string:smb string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody SetOverride"
+[ "$(dbus_error nobody /org/portcullis1/service/smb org.portcullis1.Service.SetOverride string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody service SetOverride"
+[ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.Reload)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody Reload"
 out=$("${NOBODY[@]}" "${B[@]}" call "${M[@]}" SetOverride ss smb closed 2>&1 || true)
-[ "$out" = "Call failed: Access denied" ] || fail "busctl as nobody: $out"
-[ "$(prop Generation)" = 2 ] || fail "an unprivileged call changed the generation"
-[ "$(in_box nft list table inet portcullis)" = "$before" ] || fail "an unprivileged call changed the ruleset"
+[ "$out" = "Call failed: Access denied" ] || pc_fail "busctl as nobody: $out"
+[ "$(prop Generation)" = 2 ] || pc_fail "an unprivileged call changed the generation"
+[ "$(pc_in_box nft list table inet portcullis)" = "$before" ] || pc_fail "an unprivileged call changed the ruleset"
 # The policy file: only root may own the name.
 owner=$({ "${NOBODY[@]}" "${B[@]}" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus RequestName su org.portcullis1 4 2>&1 || true; })
-grep -q 'Access denied\|not allowed' <<<"$owner" || fail "nobody could ask for the name: $owner"
+grep -q 'Access denied\|not allowed' <<<"$owner" || pc_fail "nobody could ask for the name: $owner"
 ok "unprivileged: reads yes; SetOverride, Reload and owning the name no"
 
 # --- Reload: a broken config changes nothing and says where
 cp "$tmp/p.toml" "$tmp/p.good"
-printf '[zones.lan]\ninterfaces = ["pcapi0"]\nsources = ["198.18.0.1/24"]\n' >>"$tmp/p.toml"
-before=$(in_box nft list table inet portcullis)
+printf '[zones.lan]\ninterfaces = ["%s"]\nsources = ["198.18.0.1/24"]\n' "$PC_BOX_IF" >>"$tmp/p.toml"
+before=$(pc_in_box nft list table inet portcullis)
 err=$("${B[@]}" call "${M[@]}" Reload 2>&1 || true)
-[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Reload)" = org.portcullis1.Error.InvalidConfig ] || fail "Reload error name"
-grep -q "$tmp/p.toml:11:12: bad source" <<<"$err" || fail "Reload error lacks FILE:LINE:COLUMN: $err"
-grep -q "$tmp/p.toml:11:12: bad source" <<<"$(prop LastError)" || fail "LastError: $(prop LastError)"
-[ "$(in_box nft list table inet portcullis)" = "$before" ] || fail "a broken reload changed the ruleset"
-[ "$(prop EnabledServices)" = '["smb", "ssh"]' ] || fail "a broken reload changed the state"
+[ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Reload)" = org.portcullis1.Error.InvalidConfig ] || pc_fail "Reload error name"
+grep -q "$tmp/p.toml:11:12: bad source" <<<"$err" || pc_fail "Reload error lacks FILE:LINE:COLUMN: $err"
+grep -q "$tmp/p.toml:11:12: bad source" <<<"$(prop LastError)" || pc_fail "LastError: $(prop LastError)"
+[ "$(pc_in_box nft list table inet portcullis)" = "$before" ] || pc_fail "a broken reload changed the ruleset"
+[ "$(prop EnabledServices)" = '["smb", "ssh"]' ] || pc_fail "a broken reload changed the state"
 cp "$tmp/p.good" "$tmp/p.toml"
 "${B[@]}" call "${M[@]}" Reload
-[ "$(prop LastError)" = '""' ] || fail "LastError not cleared"
+[ "$(prop LastError)" = '""' ] || pc_fail "LastError not cleared"
 ok "Reload: InvalidConfig with position, nothing changed; fixed file reloads"
 
 # --- overrides survive a restart, and the table is adopted
-[ -f "$tmp/state/overrides.toml" ] || fail "no overrides file"
-grep -q '^smb = "open"' "$tmp/state/overrides.toml" || fail "override not persisted"
+[ -f "$tmp/state/overrides.toml" ] || pc_fail "no overrides file"
+grep -q '^smb = "open"' "$tmp/state/overrides.toml" || pc_fail "override not persisted"
 stop_daemon
-in_box nft list table inet portcullis >/dev/null || fail "the table went away with the daemon"
+pc_in_box nft list table inet portcullis >/dev/null || pc_fail "the table went away with the daemon"
 start_daemon
-[ "$(prop EnabledServices)" = '["smb", "ssh"]' ] || fail "override lost over a restart"
-[ "$(nftset any_tcp)" = "22 139 445" ] || fail "restart changed any_tcp: $(nftset any_tcp)"
+[ "$(prop EnabledServices)" = '["smb", "ssh"]' ] || pc_fail "override lost over a restart"
+[ "$(nftset any_tcp)" = "22 139 445" ] || pc_fail "restart changed any_tcp: $(nftset any_tcp)"
 "${B[@]}" call "${S[@]}" SetOverride s auto
-[ "$(prop EnabledServices)" = '["ssh"]' ] || fail "auto did not close smb"
-grep -q smb "$tmp/state/overrides.toml" && fail "auto left smb in the overrides file"
+[ "$(prop EnabledServices)" = '["ssh"]' ] || pc_fail "auto did not close smb"
+grep -q smb "$tmp/state/overrides.toml" && pc_fail "auto left smb in the overrides file"
 ok "overrides persist across restarts; auto removes them"
 # --- the bus goes away and comes back: the API reconnects by itself, the firewall never waits
-kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+pc_stop_bus
 sleep 0.3
-kill -0 "$daemon_pid" || fail "the daemon died with the bus"
-grep -q 'lost the bus' "$tmp/daemon.log" || fail "the daemon did not notice the bus going away"
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile &
-pids+=($!)
+kill -0 "$daemon_pid" || pc_fail "the daemon died with the bus"
+grep -q 'lost the bus' "$tmp/daemon.log" || pc_fail "the daemon did not notice the bus going away"
+pc_start_bus "$bus_template" "$src/conf/dbus/org.portcullis1.conf"
 for _ in $(seq 100); do
     "${B[@]}" get-property "${M[@]}" Generation >/dev/null 2>&1 && break
     sleep 0.05
 done
-[ "$(prop EnabledServices)" = '["ssh"]' ] || fail "no API after the bus came back"
+[ "$(prop EnabledServices)" = '["ssh"]' ] || pc_fail "no API after the bus came back"
 ok "the API reconnects after the bus restarts"
 echo "all D-Bus API checks passed"

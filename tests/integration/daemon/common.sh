@@ -116,9 +116,11 @@ dm_expect_closed() {
     pc_log "ok: $2: closed after $((($(date +%s%N) - start) / 1000000)) ms"
 }
 
-# dm_stays_closed SECS WHAT [PORT]: every connect for SECS seconds is dropped.
+# dm_stays_closed SECS WHAT [PORT]: every connect for SECS seconds (0.5 is fine) is dropped.
 dm_stays_closed() {
-    local end=$(($(date +%s%N) + $1 * 1000000000))
+    local ms end
+    ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
+    end=$(($(date +%s%N) + ms * 1000000))
     while [ "$(date +%s%N)" -lt "$end" ]; do
         dm_dropped "${3:-$DM_PORT}" || pc_fail "$2: port ${3:-$DM_PORT} opened"
     done

@@ -45,8 +45,7 @@ grep -q 'STATUS=enforce: 1 services open, 1 port ranges, generation 1' "$PC_TMP/
 sleep 1.1
 n=$(grep -c ' WATCHDOG=1$' "$PC_TMP/notify.log" || true)
 [ "$n" -ge 4 ] && [ "$n" -le 8 ] || pc_fail "$n WATCHDOG=1 in ~1.2 s with WATCHDOG_USEC=400000"
-kill -TERM "$pid"
-wait "$pid" || pc_fail "SIGTERM: non-zero exit"
+pc_stop "$pid" TERM || pc_fail "SIGTERM: non-zero exit"
 pc_wait_for 2 grep -q ' STOPPING=1$' "$PC_TMP/notify.log" || pc_fail "no STOPPING=1"
 dm_nft list table inet portcullis >/dev/null || pc_fail "the table went away on SIGTERM"
 pc_log "ok: READY after the table, STATUS, $n watchdog pings, STOPPING, table kept"

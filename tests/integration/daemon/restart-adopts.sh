@@ -24,15 +24,14 @@ pc_spawn client bash -c "
     done; echo ok after 600"
 client=$PC_LAST_PID
 sleep 0.5
-kill -KILL "$DM_DAEMON_PID"
-wait "$DM_DAEMON_PID" 2>/dev/null || true
+pc_stop "$DM_DAEMON_PID" KILL || true
 [ "$(dm_nft list table inet portcullis)" = "$table_before" ] || pc_fail "kill -9 changed the table"
 sleep 0.5
 mv "$PC_TMP/daemon.log" "$PC_TMP/daemon-first.log"
 dm_start_daemon
 sleep 0.5
 touch "$PC_TMP/stop-client"
-wait "$client" || pc_fail "a connect failed during the restart: $(cat "$PC_TMP/client.log")"
+pc_reap "$client" || pc_fail "a connect failed during the restart: $(cat "$PC_TMP/client.log")"
 pc_log "ok: no failed connect across kill -9 and restart ($(cat "$PC_TMP/client.log"))"
 [ "$(dm_nft list table inet portcullis)" = "$table_before" ] || pc_fail "the restart changed the table"
 

@@ -14,7 +14,7 @@ dm_listen
 dm_start_daemon
 dm_expect_closed 1 "no package"
 mkdir -p "$PC_TMP/packages/PcWeb"
-dm_stays_closed 0.5 "installed, not started" 2>/dev/null || true
+dm_stays_closed 0.5 "installed, not started"
 touch "$PC_TMP/packages/PcWeb/enabled"
 dm_expect_open 1 "package started (PcWeb/enabled created)"
 rm "$PC_TMP/packages/PcWeb/enabled"

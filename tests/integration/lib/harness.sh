@@ -5,6 +5,7 @@
 #   source "$(dirname "$0")/../lib/harness.sh"
 #   pc_init my-test                 # root check (exit 77), temp dir, cleanup trap
 #   pc_setup_netns                  # optional: box + peer network namespaces, veth pair
+#                                   #   (or pc_setup_box alone: one namespace, no peer)
 #   pc_start_systemd_user           # optional: a real systemd --user with its own session bus
 #   pc_write_unit foo.service <<'EOF' ... EOF
 #   pc_systemctl enable --now foo.service
@@ -14,21 +15,43 @@
 # Functions (all prefixed pc_; variables PC_*):
 #   pc_init NAME             root check (exit 77: "skipped: needs root"), PC_TMP, PC_PREFIX
 #                            (unique, short: namespace and interface names), EXIT trap.
+#   pc_require TOOL...       skip (exit 77) unless every TOOL is installed.
 #   pc_log MSG / pc_fail MSG / pc_skip MSG
 #                            print; fail (exit 1, dumps the logs in PC_TMP); skip (exit 77).
+#                            Any other non-zero exit (set -e) dumps the logs too, at cleanup.
 #   pc_wait_for SECS CMD...  run CMD every 50 ms until it succeeds; 1 after SECS seconds.
-#   pc_spawn NAME CMD...     CMD in the background, output in $PC_TMP/NAME.log, pid tracked
-#                            (PC_PID_<NAME> and PC_LAST_PID); killed by pid at exit. CMD is a
-#                            program or "pc_run_in_box PROGRAM ARGS" (never another function).
-#   pc_kill PID              TERM, wait up to 5 s, then KILL; only for pids we started.
-#   pc_setup_netns           netns $PC_NETNS (the box) and $PC_PEER_NETNS, veth
-#                            $PC_BOX_IF <-> $PC_PEER_IF; 198.18.0.1/24 + 2001:db8::1/64 on the
-#                            box, 198.18.0.2/24 + 2001:db8::2/64 on the peer (PC_BOX_IP4 ...).
+#   pc_spawn [--append] NAME CMD...
+#                            CMD in the background, output in $PC_TMP/NAME.log (truncated, or
+#                            appended to with --append), pid tracked (PC_PID_<NAME> and
+#                            PC_LAST_PID); killed by pid at exit. CMD is a program or
+#                            "pc_run_in_box PROGRAM ARGS" (never another function).
+#   pc_kill PID [SECS]       TERM, wait up to SECS (5) s, then KILL; reaps and forgets the pid.
+#   pc_stop PID [SIGNAL]     sends SIGNAL (TERM) once, waits for the process to end, forgets the
+#                            pid; returns its exit status (kill -9 tests, "exits 0 on SIGTERM").
+#   pc_reap PID              waits for a process that ends by itself, forgets the pid; returns
+#                            its exit status.
+#                            All three only for pids pc_spawn started: a pid that was waited
+#                            for is forgotten, so the cleanup never signals a reused pid.
+#   pc_setup_netns [BOX_IF PEER_IF]
+#                            pc_setup_box, then pc_setup_peer BOX_IF PEER_IF.
+#   pc_setup_box             netns $PC_NETNS (the box), loopback up.
+#   pc_setup_peer [BOX_IF PEER_IF]
+#                            netns $PC_PEER_NETNS and a veth pair $PC_BOX_IF <-> $PC_PEER_IF
+#                            (default ${PC_PREFIX}b/p; the names are only ever seen inside the
+#                            two namespaces); 198.18.0.1/24 + 2001:db8::1/64 on the box,
+#                            198.18.0.2/24 + 2001:db8::2/64 on the peer (PC_BOX_IP4 ...).
+#   pc_add_netns NAME        one more network namespace (loopback up), deleted at exit. NAME
+#                            should begin with $PC_PREFIX.
+#   pc_in_box CMD...         CMD in the box network namespace only (no systemd, no env).
 #   pc_in_peer CMD...        CMD in the peer namespace.
-#   pc_start_bus             a private dbus-daemon (session bus type, everything allowed, no
-#                            activation) on $PC_TMP/bus/socket: PC_BUS_ADDRESS, PC_BUS_PID.
-#                            PC_BUS_INCLUDE=/path.conf adds an <include> (e.g. a policy file).
-#   pc_stop_bus              stops it (the watcher's reconnect tests restart it).
+#   pc_start_bus [TEMPLATE [POLICY...]]
+#                            a private dbus-daemon on $PC_TMP/bus/socket: PC_BUS_ADDRESS,
+#                            PC_BUS_PID. Without TEMPLATE: session bus type, everything allowed,
+#                            no activation; PC_BUS_INCLUDE=/path.conf adds an <include>. With
+#                            TEMPLATE: that busconfig with @SOCKET@ and @POLICY_DIR@ replaced,
+#                            the POLICY files copied into PC_BUS_POLICY_DIR first (a bus that
+#                            behaves like the system bus, with a package's policy installed).
+#   pc_stop_bus              stops it (the reconnect tests restart it with the same arguments).
 #   pc_start_systemd_user    a real systemd --user (see below). PC_SYSTEMD_PID,
 #                            PC_RUNTIME_DIR, PC_UNIT_DIR, PC_SESSION_BUS (its bus address).
 #   pc_stop_systemd_user     stops it and everything it started; removes its cgroups.
@@ -100,8 +123,9 @@ pc_skip() {
     exit 77
 }
 
-pc_fail() {
-    printf '[%s] FAIL: %s\n' "${PC_TEST_NAME:-test}" "$*" >&2
+pc_dump_logs() {
+    [ "${PC_LOGS_DUMPED:-0}" = 1 ] && return 0
+    PC_LOGS_DUMPED=1
     if [ -n "${PC_TMP:-}" ] && [ -d "$PC_TMP" ]; then
         local f
         for f in "$PC_TMP"/*.log; do
@@ -110,7 +134,19 @@ pc_fail() {
             tail -n 40 "$f" >&2
         done
     fi
+}
+
+pc_fail() {
+    printf '[%s] FAIL: %s\n' "${PC_TEST_NAME:-test}" "$*" >&2
+    pc_dump_logs
     exit 1
+}
+
+pc_require() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || pc_skip "needs $tool"
+    done
 }
 
 pc_init() {
@@ -118,16 +154,14 @@ pc_init() {
     if [ "$(id -u)" -ne 0 ]; then
         pc_skip "needs root (network namespaces, mount namespaces, cgroups)"
     fi
-    local tool
-    for tool in ip nsenter unshare mount; do
-        command -v "$tool" >/dev/null || pc_skip "needs $tool"
-    done
+    pc_require ip nsenter unshare mount
     PC_TMP=$(mktemp -d "/tmp/pc-${PC_TEST_NAME:0:20}.XXXXXX") || pc_fail "mktemp"
     chmod 755 "$PC_TMP"
     # Short and unique: used in namespace names and interface names (15 bytes at most).
     printf -v PC_PREFIX 'pc%06x' $(((RANDOM << 15 ^ RANDOM ^ $$) & 0xffffff))
     PC_PIDS=()
     PC_NETNS_LIST=()
+    PC_LOGS_DUMPED=0
     PC_CLEANED=0
     trap pc_cleanup EXIT
     trap 'exit 130' INT
@@ -158,6 +192,11 @@ pc_wait_for() {
 # unshare and env exec without forking), so that killing it by pid ends it. A shell function
 # would run in a subshell whose children outlive a kill of the subshell.
 pc_spawn() {
+    local append=0
+    if [ "$1" = --append ]; then
+        append=1
+        shift
+    fi
     local name=$1
     shift
     if [ "$1" = pc_run_in_box ]; then
@@ -167,13 +206,27 @@ pc_spawn() {
     elif declare -F "$1" >/dev/null; then
         pc_fail "pc_spawn $name: '$1' is a shell function; give it a program"
     fi
-    "$@" >"$PC_TMP/$name.log" 2>&1 </dev/null &
+    if [ $append = 1 ]; then
+        "$@" >>"$PC_TMP/$name.log" 2>&1 </dev/null &
+    else
+        "$@" >"$PC_TMP/$name.log" 2>&1 </dev/null &
+    fi
     PC_LAST_PID=$!
     PC_PIDS+=("$PC_LAST_PID")
     printf -v "PC_PID_${name//[^A-Za-z0-9_]/_}" '%s' "$PC_LAST_PID"
 }
 
 pc_alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# pc_forget PID: a process we started has ended and was waited for; its pid may be reused now,
+# so the cleanup must not signal it any more.
+pc_forget() {
+    local i
+    for i in "${!PC_PIDS[@]}"; do
+        [ "${PC_PIDS[i]}" = "$1" ] && unset 'PC_PIDS[i]'
+    done
+    PC_PIDS=("${PC_PIDS[@]}")
+}
 
 # pc_kill PID [SECONDS]: TERM, then KILL after SECONDS (default 5). Reaps our own children.
 pc_kill() {
@@ -186,25 +239,57 @@ pc_kill() {
             kill -KILL "$pid" 2>/dev/null
         fi
     fi
-    wait "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true # its status (143 after SIGTERM) is no failure here
+    pc_forget "$pid"
     return 0
+}
+
+# pc_stop PID [SIGNAL]: sends SIGNAL (default TERM) once and waits for the process to end, with
+# no escalation; returns its exit status.
+pc_stop() {
+    kill "-${2:-TERM}" "$1" 2>/dev/null || true
+    pc_reap "$1"
+}
+
+# pc_reap PID: waits for a process we started to end by itself; returns its exit status.
+pc_reap() {
+    local rc=0
+    wait "$1" 2>/dev/null || rc=$?
+    pc_forget "$1"
+    return $rc
 }
 
 # --- network namespaces ---
 
 pc_setup_netns() {
+    pc_setup_box
+    pc_setup_peer "$@"
+}
+
+# pc_add_netns NAME: a network namespace with its loopback up, deleted at exit.
+pc_add_netns() {
+    ip netns add "$1" || pc_fail "ip netns add $1"
+    PC_NETNS_LIST+=("$1")
+    ip -n "$1" link set lo up || pc_fail "loopback up in $1"
+}
+
+pc_setup_box() {
     PC_NETNS="${PC_PREFIX}-box"
-    PC_PEER_NETNS="${PC_PREFIX}-peer"
-    PC_BOX_IF="${PC_PREFIX}b"
-    PC_PEER_IF="${PC_PREFIX}p"
     PC_BOX_IP4=198.18.0.1
     PC_PEER_IP4=198.18.0.2
     PC_BOX_IP6=2001:db8::1
     PC_PEER_IP6=2001:db8::2
-    ip netns add "$PC_NETNS" || pc_fail "ip netns add $PC_NETNS"
-    PC_NETNS_LIST+=("$PC_NETNS")
-    ip netns add "$PC_PEER_NETNS" || pc_fail "ip netns add $PC_PEER_NETNS"
-    PC_NETNS_LIST+=("$PC_PEER_NETNS")
+    pc_add_netns "$PC_NETNS"
+    pc_log "netns $PC_NETNS"
+}
+
+# pc_setup_peer [BOX_IF PEER_IF]
+pc_setup_peer() {
+    [ -n "${PC_NETNS:-}" ] || pc_fail "pc_setup_peer before pc_setup_box"
+    PC_PEER_NETNS="${PC_PREFIX}-peer"
+    PC_BOX_IF=${1:-${PC_PREFIX}b}
+    PC_PEER_IF=${2:-${PC_PREFIX}p}
+    pc_add_netns "$PC_PEER_NETNS"
     # Created inside the box, so nothing ever appears in the host's namespace.
     ip -n "$PC_NETNS" link add "$PC_BOX_IF" type veth peer name "$PC_PEER_IF" netns "$PC_PEER_NETNS" ||
         pc_fail "veth pair"
@@ -216,38 +301,52 @@ pc_setup_netns() {
             ns=$PC_PEER_NETNS ifc=$PC_PEER_IF a4=$PC_PEER_IP4 a6=$PC_PEER_IP6
         fi
         # shellcheck disable=SC2015 # any step failing fails the test
-        ip -n "$ns" link set lo up &&
-            ip -n "$ns" addr add "$a4/24" dev "$ifc" &&
+        ip -n "$ns" addr add "$a4/24" dev "$ifc" &&
             ip -n "$ns" addr add "$a6/64" dev "$ifc" nodad &&
             ip -n "$ns" link set "$ifc" up || pc_fail "configure $ifc in $ns"
     done
     pc_log "netns $PC_NETNS ($PC_BOX_IF $PC_BOX_IP4 $PC_BOX_IP6) <-> $PC_PEER_NETNS ($PC_PEER_IF $PC_PEER_IP4 $PC_PEER_IP6)"
 }
 
+pc_in_box() { nsenter --net="/run/netns/$PC_NETNS" -- "$@"; }
+
 pc_in_peer() { nsenter --net="/run/netns/$PC_PEER_NETNS" -- "$@"; }
 
 # --- a private bus without systemd ---
 
+# pc_start_bus [TEMPLATE [POLICY...]]
 pc_start_bus() {
     mkdir -p "$PC_TMP/bus"
+    chmod 755 "$PC_TMP/bus" # unprivileged clients (setpriv) reach the socket
     local conf=$PC_TMP/bus/bus.conf
-    {
-        echo '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"'
-        echo ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">'
-        echo '<busconfig>'
-        echo '  <type>session</type>'
-        echo "  <listen>unix:path=$PC_TMP/bus/socket</listen>"
-        echo '  <auth>EXTERNAL</auth>'
-        echo '  <policy context="default">'
-        echo '    <allow send_destination="*" eavesdrop="true"/>'
-        echo '    <allow eavesdrop="true"/>'
-        echo '    <allow own="*"/>'
-        echo '  </policy>'
-        [ -n "${PC_BUS_INCLUDE:-}" ] && echo "  <include>$PC_BUS_INCLUDE</include>"
-        echo '</busconfig>'
-    } >"$conf"
+    if [ $# -gt 0 ]; then
+        local template=$1
+        shift
+        PC_BUS_POLICY_DIR=$PC_TMP/bus/policy.d
+        mkdir -p "$PC_BUS_POLICY_DIR"
+        [ $# -eq 0 ] || cp "$@" "$PC_BUS_POLICY_DIR/" || pc_fail "cannot copy the bus policy $*"
+        sed -e "s|@SOCKET@|$PC_TMP/bus/socket|g" -e "s|@POLICY_DIR@|$PC_BUS_POLICY_DIR|g" \
+            "$template" >"$conf" || pc_fail "cannot read the bus template $template"
+    else
+        {
+            echo '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"'
+            echo ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">'
+            echo '<busconfig>'
+            echo '  <type>session</type>'
+            echo "  <listen>unix:path=$PC_TMP/bus/socket</listen>"
+            echo '  <auth>EXTERNAL</auth>'
+            echo '  <policy context="default">'
+            echo '    <allow send_destination="*" eavesdrop="true"/>'
+            echo '    <allow eavesdrop="true"/>'
+            echo '    <allow own="*"/>'
+            echo '  </policy>'
+            [ -n "${PC_BUS_INCLUDE:-}" ] && echo "  <include>$PC_BUS_INCLUDE</include>"
+            echo '</busconfig>'
+        } >"$conf"
+    fi
     rm -f "$PC_TMP/bus/socket"
-    pc_spawn bus dbus-daemon --config-file="$conf" --nofork --nopidfile
+    # Appended to: a restarted bus keeps the log of the one before.
+    pc_spawn --append bus dbus-daemon --config-file="$conf" --nofork --nopidfile
     PC_BUS_PID=$PC_LAST_PID
     PC_BUS_ADDRESS="unix:path=$PC_TMP/bus/socket"
     pc_wait_for 5 test -S "$PC_TMP/bus/socket" || pc_fail "dbus-daemon did not come up"
@@ -403,6 +502,8 @@ pc_cleanup() {
     [ "${PC_CLEANED:-1}" = 1 ] && return 0
     PC_CLEANED=1
     set +e
+    # A failure that did not go through pc_fail (set -e, a plain exit 1) shows the logs too.
+    case $rc in 0 | 77) ;; *) pc_dump_logs ;; esac
     local i
     for ((i = ${#PC_PIDS[@]} - 1; i >= 0; i--)); do
         [ "${PC_PIDS[i]}" = "${PC_SYSTEMD_PID:-x}" ] && continue

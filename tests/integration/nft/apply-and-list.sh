@@ -5,11 +5,11 @@
 # text with `nft -f` lists the same, and the backend adopts it without sending anything); a later
 # change is a patch, not a rebuild.
 source "$(dirname "$0")/lib.sh"
-setup_box
+pc_setup_box
 write_config enforce
 
 out=$(drive --open web,dns,ftp,high)
-[[ $out == *"commit ok"*"rebuilt=1"*"created table inet portcullis"* ]] || fail "first commit: $out"
+[[ $out == *"commit ok"*"rebuilt=1"*"created table inet portcullis"* ]] || pc_fail "first commit: $out"
 pass "created: $out"
 
 expect_eq lan_tcp "$(q elements lan_tcp)" "21,53,8080,60000-65535"
@@ -25,29 +25,28 @@ expect_eq sets "$(q sets)" "helper_ftp,lan_icmp,lan_ifaces,lan_src4,lan_src6,lan
 expect_eq helper "$(q helper)" "ftp tcp inet"
 expect_eq counter "$(q counter)" "0"
 expect_eq last-verdict "$(q last-verdict)" "drop"
-want_rules=$(in_box "$DRIVER" --config "$CONFIG" --open web,dns,ftp,high --print |
+want_rules=$(pc_in_box "$DRIVER" --config "$CONFIG" --open web,dns,ftp,high --print |
     awk '/policy accept;/ { inside = 1; next } inside && /^\t}/ { inside = 0 } inside' | wc -l)
 expect_eq "rule count" "$(q rules)" "$want_rules"
 pass "sets, elements, objects and $want_rules rules as planned"
 
 # Same meaning as render_nft(): load the text into a second namespace and compare the listings.
-in_box "$DRIVER" --config "$CONFIG" --open web,dns,ftp,high --print >"$WORK/render.nft"
-REF=pc-nft-r$TAG
-ip netns add "$REF"
-NAMESPACES+=("$REF")
-nsenter --net="/run/netns/$REF" nft -f "$WORK/render.nft"
+pc_in_box "$DRIVER" --config "$CONFIG" --open web,dns,ftp,high --print >"$PC_TMP/render.nft"
+REF=$PC_PREFIX-ref
+pc_add_netns "$REF"
+nsenter --net="/run/netns/$REF" nft -f "$PC_TMP/render.nft"
 nsenter --net="/run/netns/$REF" nft -j list table inet portcullis |
-    python3 "$HERE/nftjson.py" canon >"$WORK/ref.canon"
-q canon >"$WORK/ours.canon"
-if ! diff -u "$WORK/ref.canon" "$WORK/ours.canon"; then
-    fail "nft list of our table differs from the table render_nft() describes"
+    python3 "$HERE/nftjson.py" canon >"$PC_TMP/ref.canon"
+q canon >"$PC_TMP/ours.canon"
+if ! diff -u "$PC_TMP/ref.canon" "$PC_TMP/ours.canon"; then
+    pc_fail "nft list of our table differs from the table render_nft() describes"
 fi
 pass "nft list matches render_nft() (loaded with nft -f) item for item"
 
 # Incremental: closing dns, ftp and high touches only elements; the table is not re-created.
 handle=$(q handle)
 out=$(drive --open web)
-[[ $out == *"commit ok"*"rebuilt=0"*"adopted"* ]] || fail "patch commit: $out"
+[[ $out == *"commit ok"*"rebuilt=0"*"adopted"* ]] || pc_fail "patch commit: $out"
 expect_eq "table handle after a patch" "$(q handle)" "$handle"
 expect_eq lan_tcp "$(q elements lan_tcp)" "8080"
 expect_eq lan_udp "$(q elements lan_udp)" ""
@@ -56,19 +55,19 @@ pass "patched in place: $out"
 
 # Nothing to change: nothing sent.
 out=$(drive --open web)
-[[ $out == *"commit ok"*"messages=0"* ]] || fail "no-op commit sent something: $out"
+[[ $out == *"commit ok"*"messages=0"* ]] || pc_fail "no-op commit sent something: $out"
 pass "no-op commit sends no batch"
 
 # A new mode is a new chain: rebuilt in one transaction.
 out=$(drive --open web --mode monitor)
-[[ $out == *"commit ok"*"rebuilt=1"*"replaced"* ]] || fail "mode change: $out"
+[[ $out == *"commit ok"*"rebuilt=1"*"replaced"* ]] || pc_fail "mode change: $out"
 expect_eq last-verdict "$(q last-verdict)" "accept"
 pass "mode change rebuilt the table: $out"
 
 # A table that nft loaded from render_nft() text is adopted as is: our encoding and nft's agree
 # expression for expression, so the backend finds nothing to send.
-in_box nft delete table inet portcullis
-in_box nft -f "$WORK/render.nft"
+pc_in_box nft delete table inet portcullis
+pc_in_box nft -f "$PC_TMP/render.nft"
 out=$(drive --open web,dns,ftp,high)
-[[ $out == *"commit ok"*"rebuilt=0"*"messages=0"* ]] || fail "adopting nft's own table: $out"
+[[ $out == *"commit ok"*"rebuilt=0"*"messages=0"* ]] || pc_fail "adopting nft's own table: $out"
 pass "adopted the table nft -f made from render_nft() without a message"

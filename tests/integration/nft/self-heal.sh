@@ -5,14 +5,14 @@
 # last committed table back within a second. Its own commits never trigger a repair, and changes
 # to other tables are none of its business.
 source "$(dirname "$0")/lib.sh"
-setup_box
+pc_setup_box
 write_config enforce
 start_driver --open web,dns
 want_tcp="53,8080"
 expect_eq lan_tcp "$(q elements lan_tcp)" "$want_tcp"
 rules=$(q rules)
 
-repairs() { grep -c '^repair ok' "$WORK/driver.log" || true; }
+repairs() { grep -c '^repair ok' "$PC_TMP/driver.log" || true; }
 table_back() { [[ "$(q elements lan_tcp 2>/dev/null)" == "$want_tcp" && "$(q rules)" == "$rules" ]]; }
 
 # heal WHAT COMMAND...: tamper, then wait at most one second for the table to be whole again.
@@ -23,7 +23,7 @@ heal() {
     before=$(repairs)
     local t0
     t0=$(date +%s%N)
-    in_box "$@"
+    pc_in_box "$@"
     wait_until 1 "repair after: $what" table_back
     local ms=$((($(date +%s%N) - t0) / 1000000))
     wait_until 1 "repair logged after: $what" test "$(repairs)" -gt "$before"
@@ -45,13 +45,13 @@ expect_eq lan_tcp "$(q elements lan_tcp)" "$want_tcp"
 sleep 0.3
 driver_cmd verify
 expect_eq "repairs after our own commit" "$(repairs)" "$before"
-grep -q '^verify same$' "$WORK/driver.log" || fail "verify after our commit: $(grep ^verify "$WORK/driver.log")"
+grep -q '^verify same$' "$PC_TMP/driver.log" || pc_fail "verify after our commit: $(grep ^verify "$PC_TMP/driver.log")"
 pass "own commits raise no repair"
 
 # Another table is not ours.
-in_box nft add table inet someone-else
-in_box nft add chain inet someone-else c
+pc_in_box nft add table inet someone-else
+pc_in_box nft add chain inet someone-else c
 sleep 0.3
 expect_eq "repairs after another table changed" "$(repairs)" "$before"
-in_box nft list table inet someone-else >/dev/null || fail "the other table was touched"
+pc_in_box nft list table inet someone-else >/dev/null || pc_fail "the other table was touched"
 pass "other tables are left alone"

@@ -4,13 +4,13 @@
 # and the new table under a single generation), so an open port keeps connecting throughout; a
 # table with the right rules but wrong elements is patched, never flushed.
 source "$(dirname "$0")/lib.sh"
-setup_box
+pc_setup_box
 setup_peer
 write_config enforce
-listen_box "$BOX_IP:8080" "$BOX_IP:9090"
+listen_box "$PC_BOX_IP4:8080" "$PC_BOX_IP4:9090"
 
 # An "older version": other set names, other rules; it too lets 8080 in and drops the rest.
-in_box nft -f - <<'EOF'
+pc_in_box nft -f - <<'EOF'
 table inet portcullis {
 	set open_ports {
 		type inet_service
@@ -25,61 +25,58 @@ table inet portcullis {
 	}
 }
 EOF
-peer_connects "$BOX_IP" 9090 || fail "the stale table should let 9090 in"
+peer_connects "$PC_BOX_IP4" 9090 || pc_fail "the stale table should let 9090 in"
 old_handle=$(q handle)
 
-nsenter --net="/run/netns/$BOX" timeout 30 nft monitor >"$WORK/monitor.txt" 2>&1 &
-monitor_pid=$!
-PIDS+=("$monitor_pid")
+pc_spawn monitor nsenter --net="/run/netns/$PC_NETNS" -- timeout 30 nft monitor
+monitor_pid=$PC_LAST_PID
 sleep 0.3
-in_peer python3 "$HERE/net.py" loop "$BOX_IP" 8080 1.5 0.01 >"$WORK/loop.txt" &
-loop_pid=$!
-PIDS+=("$loop_pid")
+pc_spawn loop nsenter --net="/run/netns/$PC_PEER_NETNS" -- python3 "$HERE/net.py" loop "$PC_BOX_IP4" 8080 1.5 0.01
+loop_pid=$PC_LAST_PID
 sleep 0.5
 
 out=$(drive --open web)
-[[ $out == *"commit ok"*"rebuilt=1"*"replaced table inet portcullis"* ]] || fail "stale table: $out"
+[[ $out == *"commit ok"*"rebuilt=1"*"replaced table inet portcullis"* ]] || pc_fail "stale table: $out"
 pass "$out"
-wait_until 3 "nft monitor saw our transaction" grep -q '(nft-driver)' "$WORK/monitor.txt"
-wait "$loop_pid" || true
-forget_pid "$loop_pid"
-stop_pid "$monitor_pid"
+wait_until 3 "nft monitor saw our transaction" grep -q '(nft-driver)' "$PC_TMP/monitor.log"
+pc_reap "$loop_pid" || true
+pc_stop "$monitor_pid" || true
 
 # Everything since the previous generation line belongs to our one transaction.
 txn=$(awk '/^# new generation/ { if (/\(nft-driver\)/) { print buf; found++ } buf = ""; next }
            { buf = buf $0 "\n" } END { if (found != 1) print "GENERATIONS=" found }' \
-    "$WORK/monitor.txt")
-[[ $txn != *GENERATIONS=* ]] || fail "expected exactly one transaction by the driver: $(cat "$WORK/monitor.txt")"
-[[ $txn == *"delete table inet portcullis"* ]] || fail "the old table was not deleted in our transaction: $txn"
-[[ $txn == *"add table inet portcullis"* ]] || fail "the new table was not added in our transaction: $txn"
-[[ $txn == *"add set inet portcullis lan_tcp"* ]] || fail "the sets were not added in our transaction: $txn"
-[[ $txn == *"add rule inet portcullis input"* ]] || fail "the rules were not added in our transaction: $txn"
+    "$PC_TMP/monitor.log")
+[[ $txn != *GENERATIONS=* ]] || pc_fail "expected exactly one transaction by the driver: $(cat "$PC_TMP/monitor.log")"
+[[ $txn == *"delete table inet portcullis"* ]] || pc_fail "the old table was not deleted in our transaction: $txn"
+[[ $txn == *"add table inet portcullis"* ]] || pc_fail "the new table was not added in our transaction: $txn"
+[[ $txn == *"add set inet portcullis lan_tcp"* ]] || pc_fail "the sets were not added in our transaction: $txn"
+[[ $txn == *"add rule inet portcullis input"* ]] || pc_fail "the rules were not added in our transaction: $txn"
 pass "old table deleted and new table created in one generation"
 
-loop=$(cat "$WORK/loop.txt")
-[[ $loop =~ attempts=([0-9]+)\ failures=0 ]] || fail "connects failed during the replacement: $loop"
+loop=$(cat "$PC_TMP/loop.log")
+[[ $loop =~ attempts=([0-9]+)\ failures=0 ]] || pc_fail "connects failed during the replacement: $loop"
 pass "no failed connect to 8080 during the replacement ($loop)"
 
-[[ $(q handle) != "$old_handle" ]] || fail "the table was not re-created"
+[[ $(q handle) != "$old_handle" ]] || pc_fail "the table was not re-created"
 expect_eq sets "$(q sets)" "helper_ftp,lan_icmp,lan_ifaces,lan_src4,lan_src6,lan_tcp,lan_udp,wan_icmp,wan_ifaces,wan_tcp,wan_udp"
-if peer_connects "$BOX_IP" 9090; then fail "9090 still open after the replacement"; fi
+if peer_connects "$PC_BOX_IP4" 9090; then pc_fail "9090 still open after the replacement"; fi
 pass "old set and rules are gone"
 
 # Right rules, one rule missing (as an older version without the ftp helper would have left it):
 # another layout, replaced.
-in_box "$DRIVER" --config "$CONFIG" --open web --print | grep -v 'ct helper set' >"$WORK/older.nft"
-in_box nft delete table inet portcullis
-in_box nft -f "$WORK/older.nft"
+pc_in_box "$DRIVER" --config "$CONFIG" --open web --print | grep -v 'ct helper set' >"$PC_TMP/older.nft"
+pc_in_box nft delete table inet portcullis
+pc_in_box nft -f "$PC_TMP/older.nft"
 out=$(drive --open web)
-[[ $out == *"rebuilt=1"*"replaced"*"rules, want"* ]] || fail "table missing a rule: $out"
+[[ $out == *"rebuilt=1"*"replaced"*"rules, want"* ]] || pc_fail "table missing a rule: $out"
 pass "a table missing one rule is replaced: $out"
 
 # Right layout, wrong elements: patched in place, the counter kept.
-in_box nft add element inet portcullis lan_tcp '{ 9999, 20000-20010 }'
-in_box nft delete element inet portcullis lan_tcp '{ 8080 }'
+pc_in_box nft add element inet portcullis lan_tcp '{ 9999, 20000-20010 }'
+pc_in_box nft delete element inet portcullis lan_tcp '{ 8080 }'
 handle=$(q handle)
 out=$(drive --open web)
-[[ $out == *"commit ok"*"rebuilt=0"*"adopted"* ]] || fail "wrong elements: $out"
+[[ $out == *"commit ok"*"rebuilt=0"*"adopted"* ]] || pc_fail "wrong elements: $out"
 expect_eq "table handle" "$(q handle)" "$handle"
 expect_eq lan_tcp "$(q elements lan_tcp)" "8080"
 pass "a table with the right layout and wrong elements is patched: $out"
