@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "sources/systemd-units.hpp"
 
-#include "bus/handles.hpp"
 #include "core/catalog.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace portcullis {
 
 namespace {
-
-constexpr std::string_view unit_path_prefix = "/org/freedesktop/systemd1/unit";
 
 bool is_instance(std::string_view name) {
     auto at = name.find('@');
@@ -51,13 +49,6 @@ std::vector<std::string> unit_globs(const std::vector<std::string>& patterns) {
             out.push_back(std::move(g));
     }
     return out;
-}
-
-std::string unit_name_from_path(std::string_view path) {
-    // systemd names unit objects with sd_bus_path_encode(); a label that does not decode to a
-    // unit name (a stray '_', a nested path) is not a unit of ours.
-    std::string name = bus::path_decode(path, unit_path_prefix);
-    return valid_unit_name(name) ? name : std::string();
 }
 
 void UnitTable::set_patterns(std::vector<std::string> patterns) {
@@ -116,6 +107,23 @@ void UnitTable::apply_loaded(const std::vector<std::pair<std::string, std::strin
         settle(name);
     for (const auto& kv : now)
         settle(kv.first);
+}
+
+std::vector<std::string>
+UnitTable::apply_unit_files(const std::map<std::string, std::string>& files,
+                            const std::vector<std::string>& loaded) {
+    for (const auto& [name, state] : files)
+        set_file_state(name, state);
+    // (A loaded, inactive instance is not in the map yet: it is kept only if its file state
+    // names it.)
+    std::set<std::string, std::less<>> ask(loaded.begin(), loaded.end());
+    for (const auto& kv : units_)
+        ask.insert(kv.first);
+    std::vector<std::string> out;
+    for (const auto& name : ask)
+        if (!files.contains(name))
+            out.push_back(name);
+    return out;
 }
 
 void UnitTable::set_file_state(std::string_view unit, std::string state) {

@@ -25,11 +25,6 @@ bool unit_is_template(std::string_view name);
 // "foo@a.b.service"): results are filtered with UnitTable::matches.
 std::vector<std::string> unit_globs(const std::vector<std::string>& patterns);
 
-// The unit name of a systemd unit object path ("/org/freedesktop/systemd1/unit/ssh_2eservice"
-// -> "ssh.service"), or "" when the path is not a unit path (sd_bus_path_decode, then a check
-// that the result is a unit name).
-std::string unit_name_from_path(std::string_view path);
-
 class UnitTable {
 public:
     using Map = std::map<std::string, UnitState, std::less<>>;
@@ -46,6 +41,13 @@ public:
     // (systemd unloads units that are stopped and referenced by nothing).
     void apply_loaded(const std::vector<std::pair<std::string, std::string>>& loaded,
                       const std::vector<std::string>* scope);
+    // The end of a resync's two lists: files (name -> UnitFileState, from ListUnitFiles) and
+    // the selected units ListUnits returned. Applies the file states, and returns (sorted) the
+    // units loaded or known but without a file in a unit directory, whose file state is to be
+    // asked one by one: template instances (enabled = a symlink in some .wants/), generated or
+    // transient units, and units whose file was removed.
+    std::vector<std::string> apply_unit_files(const std::map<std::string, std::string>& files,
+                                              const std::vector<std::string>& loaded);
     // UnitFileState from GetUnitFileState/ListUnitFiles; "" when the unit has no unit file.
     void set_file_state(std::string_view unit, std::string state);
     // ActiveState from PropertiesChanged.

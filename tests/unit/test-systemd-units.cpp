@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The systemd watcher's unit model: pattern selection, path decoding, and how snapshots and
-// signals change the map. The bus side is covered by tests/integration/systemd/.
+// The systemd watcher's unit model: pattern selection, and how snapshots and signals change the
+// map. Reading systemd's messages is in test-systemd-watcher.cpp; the bus side is covered by
+// tests/integration/systemd/.
 #include "sources/systemd-units.hpp"
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <string>
+#include <vector>
 
 using namespace portcullis;
 
@@ -28,21 +32,6 @@ TEST_CASE("patterns become fnmatch globs for the *ByPatterns calls", "[systemd]"
     CHECK(unit_globs({"ssh.service", "openvpn-server@.service", "ssh.service"}) ==
           std::vector<std::string>{"ssh.service", "openvpn-server@*.service"});
     CHECK(unit_globs({}).empty());
-}
-
-TEST_CASE("unit object paths decode to unit names", "[systemd]") {
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/ssh_2eservice") == "ssh.service");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/openvpn_2dserver_40home_2eservice") ==
-          "openvpn-server@home.service");
-    // Upper-case hex is not what systemd writes, but it is what the escape means.
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/a_2Eservice") == "a.service");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/_") == "");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/bad_2") == "");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/bad_zzservice") == "");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/") == "");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/unit/a/b") == "");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1/job/42") == "");
-    CHECK(unit_name_from_path("/org/freedesktop/systemd1") == "");
 }
 
 TEST_CASE("patterns select concrete names and every instance of a template", "[systemd]") {
@@ -70,6 +59,27 @@ TEST_CASE("a full snapshot of loaded units plus file states builds the map", "[s
     // The next snapshot no longer lists ssh: it was stopped and unloaded.
     t.apply_loaded({}, nullptr);
     CHECK(t.units().at("ssh.service") == st("enabled", "inactive"));
+}
+
+TEST_CASE("the end of a resync asks one by one for units without a listed file", "[systemd]") {
+    UnitTable t;
+    t.set_patterns({"ssh.service", "vpn@.service", "gone.service", "gen.service"});
+    t.set_active_state("gone.service", "active"); // known, its file removed since
+    const std::vector<std::string> loaded{"ssh.service", "vpn@home.service", "gen.service"};
+    const std::map<std::string, std::string> files{{"ssh.service", "enabled"},
+                                                   {"other.service", "enabled"}};
+    // Sorted, each once: loaded or known, and not in the list of unit files.
+    CHECK(t.apply_unit_files(files, loaded) ==
+          std::vector<std::string>{"gen.service", "gone.service", "vpn@home.service"});
+    CHECK(t.units().at("ssh.service") == st("enabled", "inactive"));
+    CHECK_FALSE(t.units().contains("other.service")); // listed, but not selected
+    CHECK(t.units().at("gone.service") == st("", "active"));
+
+    // Nothing loaded, nothing known: nothing to ask.
+    UnitTable empty;
+    empty.set_patterns({"a.service"});
+    CHECK(empty.apply_unit_files({{"a.service", "disabled"}}, {}).empty());
+    CHECK(empty.units().at("a.service") == st("disabled", "inactive"));
 }
 
 TEST_CASE("a loaded unit without a unit file stays while it runs", "[systemd]") {

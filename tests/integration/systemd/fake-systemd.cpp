@@ -37,6 +37,21 @@ namespace {
 
 constexpr const char* unit_prefix = "/org/freedesktop/systemd1/unit";
 
+// A diagnostic for the test's log. stderr is the last resort: a failed write there has nowhere
+// else to go, so its result is not looked at.
+void complain(const std::string& what) {
+    (void)std::fprintf(stderr, "fake-systemd: %s\n", what.c_str());
+}
+void complain(const std::string& what, int r) {
+    complain(what + ": " + std::strerror(-r));
+}
+
+// One line for the test, which reads stdout as it comes. False when it cannot be written: the
+// reader is gone.
+bool say(const std::string& line) {
+    return std::printf("%s\n", line.c_str()) >= 0 && std::fflush(stdout) == 0;
+}
+
 struct Fake {
     sd_bus* bus = nullptr;
     sd_event* event = nullptr;
@@ -66,7 +81,7 @@ struct Fake {
             r = sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
                                    "org.freedesktop.systemd1.Manager", member, types, a, b);
         if (r < 0)
-            std::fprintf(stderr, "emit %s: %s\n", member, std::strerror(-r));
+            complain(std::string("emit ") + member, r);
     }
 
     void properties(const std::string& name, const char* interface, const char* active) {
@@ -80,7 +95,7 @@ struct Fake {
                                             "PropertiesChanged", "sa{sv}as", interface, 0, 1,
                                             "ActiveState");
         if (r < 0)
-            std::fprintf(stderr, "emit PropertiesChanged: %s\n", std::strerror(-r));
+            complain("emit PropertiesChanged", r);
     }
 
     void command(const std::string& line) {
@@ -109,19 +124,29 @@ struct Fake {
             std::string p = path(name);
             manager_signal("UnitRemoved", "so", name.c_str(), p.c_str());
         } else if (verb == "reload") {
-            if (!subscribers.empty()) {
-                sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
-                                   "org.freedesktop.systemd1.Manager", "Reloading", "b", 1);
-                sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
-                                   "org.freedesktop.systemd1.Manager", "Reloading", "b", 0);
-            }
+            reloading(true);
+            reloading(false);
         } else if (verb == "quiet") {
             loaded[name] = value;
         } else if (!verb.empty()) {
-            std::fprintf(stderr, "unknown command: %s\n", line.c_str());
+            complain("unknown command: " + line);
         }
-        std::printf("did %s\n", line.c_str());
-        std::fflush(stdout);
+        tell("did " + line);
+    }
+
+    void reloading(bool active) {
+        if (subscribers.empty())
+            return;
+        int r = sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+                                   "org.freedesktop.systemd1.Manager", "Reloading", "b", active);
+        if (r < 0)
+            complain("emit Reloading", r);
+    }
+
+    // A line for the test; when nobody reads any more, the fake stops.
+    void tell(const std::string& line) {
+        if (!say(line) && event)
+            (void)sd_event_exit(event, 1);
     }
 };
 
@@ -132,8 +157,7 @@ Fake* self(void* userdata) {
 int method_subscribe(sd_bus_message* m, void* userdata, sd_bus_error*) {
     auto* f = self(userdata);
     f->subscribers.insert(sd_bus_message_get_sender(m));
-    std::printf("subscribers=%zu\n", f->subscribers.size());
-    std::fflush(stdout);
+    f->tell("subscribers=" + std::to_string(f->subscribers.size()));
     return sd_bus_reply_method_return(m, "");
 }
 
@@ -247,7 +271,8 @@ int main(int argc, char** argv) {
             init = argv[i + 1];
     }
     if (!address || !commands) {
-        std::fprintf(stderr, "usage: %s --bus ADDRESS --commands FIFO\n", argv[0]);
+        (void)std::fprintf(stderr, "usage: %s --bus ADDRESS --commands FIFO [--init FILE]\n",
+                           argv[0]);
         return 2;
     }
     Fake f;
@@ -283,7 +308,11 @@ int main(int argc, char** argv) {
             line[std::strcspn(line, "\n")] = '\0';
             f.command(line);
         }
-        std::fclose(in);
+        const bool read_failed = std::ferror(in) != 0;
+        if (std::fclose(in) != 0 || read_failed) {
+            std::perror(init);
+            return 1;
+        }
     }
     if (r >= 0)
         r = sd_bus_request_name(f.bus, "org.freedesktop.systemd1", 0);
@@ -294,11 +323,11 @@ int main(int argc, char** argv) {
     if (r >= 0)
         r = sd_event_set_signal_exit(f.event, true);
     if (r < 0) {
-        std::fprintf(stderr, "fake-systemd: %s\n", std::strerror(-r));
+        complain("setup", r);
         return 1;
     }
-    std::printf("ready\n");
-    std::fflush(stdout);
+    if (!say("ready"))
+        return 1;
     r = sd_event_loop(f.event);
     sd_bus_flush_close_unref(f.bus);
     sd_event_unref(f.event);
