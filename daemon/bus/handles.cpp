@@ -8,10 +8,7 @@ namespace portcullis::bus {
 namespace {
 
 // sd-bus hands out malloc()ed strings.
-struct Free {
-    void operator()(char* p) const noexcept { std::free(p); }
-};
-using CString = std::unique_ptr<char, Free>;
+using CString = CHandle<char, std::free>;
 
 } // namespace
 

@@ -4,6 +4,8 @@
 // handle type is released one way only.
 #pragma once
 
+#include "portcullis/c-handle.hpp"
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,23 +14,14 @@
 
 namespace portcullis::bus {
 
-template <auto Unref>
-struct Unreffer {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        if (p)
-            Unref(p);
-    }
-};
-
 // A connection is flushed (queued replies and signals go out) and closed with its last owner.
-using BusPtr = std::unique_ptr<sd_bus, Unreffer<sd_bus_flush_close_unref>>;
+using BusPtr = CHandle<sd_bus, sd_bus_flush_close_unref>;
 // A reference that keeps a connection alive without owning its closing.
-using BusRef = std::unique_ptr<sd_bus, Unreffer<sd_bus_unref>>;
+using BusRef = CHandle<sd_bus, sd_bus_unref>;
 // Dropping a slot unregisters what it stands for (a match, an object, a pending call).
-using SlotPtr = std::unique_ptr<sd_bus_slot, Unreffer<sd_bus_slot_unref>>;
-using MessagePtr = std::unique_ptr<sd_bus_message, Unreffer<sd_bus_message_unref>>;
-using CredsPtr = std::unique_ptr<sd_bus_creds, Unreffer<sd_bus_creds_unref>>;
+using SlotPtr = CHandle<sd_bus_slot, sd_bus_slot_unref>;
+using MessagePtr = CHandle<sd_bus_message, sd_bus_message_unref>;
+using CredsPtr = CHandle<sd_bus_creds, sd_bus_creds_unref>;
 
 // Appends v as an "as" array. Returns 0 or a negative errno.
 int append_strv(sd_bus_message* m, const std::vector<std::string>& v);

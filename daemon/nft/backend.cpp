@@ -115,7 +115,7 @@ std::unique_ptr<Backend> make_nft_backend(CommitResult* err) {
 
 int NftBackend::generation(std::uint32_t* gen) {
     return sock_.request(NFT_MSG_GETGEN, NLM_F_ACK, nullptr, [&](const nlmsghdr* nlh) {
-        std::unique_ptr<nftnl_gen, Deleter<nftnl_gen_free>> g(nftnl_gen_alloc());
+        CHandle<nftnl_gen, nftnl_gen_free> g(nftnl_gen_alloc());
         if (!g)
             return -ENOMEM;
         if (nftnl_gen_nlmsg_parse(nlh, g.get()) < 0)

@@ -4,6 +4,8 @@
 // encoder, the socket code and the tests releases what it allocated.
 #pragma once
 
+#include "portcullis/c-handle.hpp"
+
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
@@ -12,30 +14,19 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
-#include <memory>
 
 namespace portcullis::nft {
 
-template <auto Free>
-struct Deleter {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        if (p)
-            Free(p);
-    }
-};
-
-using TablePtr = std::unique_ptr<nftnl_table, Deleter<nftnl_table_free>>;
-using ChainPtr = std::unique_ptr<nftnl_chain, Deleter<nftnl_chain_free>>;
-using RulePtr = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule_free>>;
-using ExprPtr = std::unique_ptr<nftnl_expr, Deleter<nftnl_expr_free>>;
-using SetPtr = std::unique_ptr<nftnl_set, Deleter<nftnl_set_free>>;
-using SetElemPtr = std::unique_ptr<nftnl_set_elem, Deleter<nftnl_set_elem_free>>;
-using ObjPtr = std::unique_ptr<nftnl_obj, Deleter<nftnl_obj_free>>;
-using UdataPtr = std::unique_ptr<nftnl_udata_buf, Deleter<nftnl_udata_buf_free>>;
-using ExprIterPtr = std::unique_ptr<nftnl_expr_iter, Deleter<nftnl_expr_iter_destroy>>;
-using SetElemsIterPtr =
-    std::unique_ptr<nftnl_set_elems_iter, Deleter<nftnl_set_elems_iter_destroy>>;
-using MnlSocketPtr = std::unique_ptr<mnl_socket, Deleter<mnl_socket_close>>;
+using TablePtr = CHandle<nftnl_table, nftnl_table_free>;
+using ChainPtr = CHandle<nftnl_chain, nftnl_chain_free>;
+using RulePtr = CHandle<nftnl_rule, nftnl_rule_free>;
+using ExprPtr = CHandle<nftnl_expr, nftnl_expr_free>;
+using SetPtr = CHandle<nftnl_set, nftnl_set_free>;
+using SetElemPtr = CHandle<nftnl_set_elem, nftnl_set_elem_free>;
+using ObjPtr = CHandle<nftnl_obj, nftnl_obj_free>;
+using UdataPtr = CHandle<nftnl_udata_buf, nftnl_udata_buf_free>;
+using ExprIterPtr = CHandle<nftnl_expr_iter, nftnl_expr_iter_destroy>;
+using SetElemsIterPtr = CHandle<nftnl_set_elems_iter, nftnl_set_elems_iter_destroy>;
+using MnlSocketPtr = CHandle<mnl_socket, mnl_socket_close>;
 
 } // namespace portcullis::nft

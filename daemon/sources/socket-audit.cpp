@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "sources/socket-audit.hpp"
 
+#include "portcullis/c-handle.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
@@ -17,13 +19,6 @@
 namespace portcullis {
 
 namespace {
-
-struct MnlSocketCloser {
-    void operator()(mnl_socket* s) const {
-        if (s)
-            mnl_socket_close(s);
-    }
-};
 
 struct DumpState {
     Proto proto;
@@ -88,7 +83,7 @@ int dump(mnl_socket* nl, int family, Proto proto, std::vector<ListeningSocket>* 
 } // namespace
 
 int list_listening_sockets(std::vector<ListeningSocket>* out) {
-    std::unique_ptr<mnl_socket, MnlSocketCloser> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
+    CHandle<mnl_socket, mnl_socket_close> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
     if (!nl)
         return -errno;
     if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
