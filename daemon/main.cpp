@@ -5,6 +5,7 @@
 #include "api/bus-api.hpp"
 #include "app/backend-factory.hpp"
 #include "app/cli.hpp"
+#include "app/host-setup.hpp"
 #include "app/log.hpp"
 #include "app/manager.hpp"
 #include "core/strings.hpp"
@@ -29,6 +30,18 @@ bool ignore_sigpipe() {
         return true;
     log_error("cannot ignore SIGPIPE: " + errno_text(-errno));
     return false;
+}
+
+// SIGTERM, SIGINT and SIGHUP are blocked before anything else, as systemd's own daemons do:
+// one that arrived while the catalogue loads (seconds with thousands of services) would
+// otherwise take its default action and end the daemon (SIGHUP: status 129, nothing logged).
+// Blocked, it waits until the handlers are there and is then delivered to them.
+void mask_stop_and_reload(int how) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
+        sigaddset(&set, sig);
+    sigprocmask(how, &set, nullptr); // cannot fail with these arguments
 }
 
 // SIGTERM and SIGINT stop the loop, SIGHUP reloads; dropping this closes the handles.
@@ -67,16 +80,33 @@ struct Signals {
 } // namespace
 
 int main(int argc, char** argv) {
+    mask_stop_and_reload(SIG_BLOCK);
     auto opts = parse_args(argc, argv, std::cerr);
     if (!opts)
         return exit_usage;
-    if (opts->command != Command::run)
+    if (opts->command != Command::run) {
+        mask_stop_and_reload(SIG_UNBLOCK); // the offline commands keep the default actions
         return run_offline(*opts, std::cout, std::cerr);
+    }
     if (!ignore_sigpipe())
         return exit_software;
+    // Not root (a DSM package): CAP_NET_ADMIN comes from --configure-host, or nothing works.
+    if (!opts->dry_run) {
+        std::string warning;
+        if (std::string problem = prepare_net_admin(argv[0], &warning); !problem.empty()) {
+            log_error(problem);
+            return exit_noperm;
+        }
+        if (!warning.empty())
+            log_warning(warning);
+    }
 
     uv_loop_t* loop = uv_default_loop();
-    Manager manager(loop, {opts->config_path, opts->config_given, opts->dry_run}, make_backend,
+    // --simulate-missing (tests only) reaches the kernel probe through the factory.
+    auto backends = [hide = opts->simulate_missing](const Config& cfg, std::string* error) {
+        return make_backend(cfg, error, hide);
+    };
+    Manager manager(loop, {opts->config_path, opts->config_given, opts->dry_run}, backends,
                     make_systemd_source);
     if (int status = manager.start(); status != 0)
         return status;
@@ -85,6 +115,8 @@ int main(int argc, char** argv) {
     auto signals = Signals::start(loop, manager);
     if (!signals)
         return exit_software;
+    // Also when they came blocked from the parent: a daemon must hear SIGTERM.
+    mask_stop_and_reload(SIG_UNBLOCK);
 
     uv_run(loop, UV_RUN_DEFAULT);
 

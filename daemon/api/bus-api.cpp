@@ -31,6 +31,17 @@ void emit_properties_changed(sd_bus* bus, const char* path, const char* interfac
     sd_bus_emit_properties_changed_strv(bus, path, interface, const_cast<char**>(names.data()));
 }
 
+// What a service object shows that only its catalogue entry decides.
+std::vector<std::string> fixed_properties(const Service& s) {
+    std::vector<std::string> out = {s.name, s.vendor, s.category};
+    for (const auto* list : {&s.ports, &s.optional})
+        for (auto& w : port_words(*list))
+            out.push_back(std::move(w));
+    out.insert(out.end(), s.units.begin(), s.units.end());
+    out.insert(out.end(), s.packages.begin(), s.packages.end());
+    return out;
+}
+
 } // namespace
 
 BusApi::BusApi(uv_loop_t* loop, Manager& manager, std::string bus)
@@ -53,10 +64,11 @@ void BusApi::start() {
     }
     reconnect_->data = emit_->data = this;
     last_manager_ = take_manager_snapshot();
-    last_services_ = take_service_snapshots();
     m_.on_applied = [this](const AppliedChange& c) { applied(c); };
     m_.on_last_error_changed = [this] { schedule_emit(); };
-    m_.on_reloaded = [this] { schedule_emit(); };
+    m_.on_reloaded = [this](const Catalog& old_catalog, const Config& old_config) {
+        reloaded(old_catalog, old_config);
+    };
     if (int r = connect(); r < 0) {
         log_warning("D-Bus API: cannot connect to bus '" + spec_ + "': " + errno_text(r) +
                     "; retrying");
@@ -140,6 +152,50 @@ void BusApi::applied(const AppliedChange& change) {
         if (r < 0)
             log_warning("D-Bus API: cannot send Applied: " + errno_text(r));
     }
+    const Diff& d = *change.diff;
+    if (change.before) {
+        // A whole new plan (the first commit, a reload): any service may have changed.
+        enabled_changed_ =
+            enabled_changed_ || change.before->open_services() != m_.state().open_services();
+        ports_changed_ = ports_changed_ || open_ports(*change.before) != open_ports(m_.state());
+        // (Before the first commit the state is empty: every service was closed then.)
+        ServiceDecision closed;
+        for (const Service& s : m_.catalog().services()) {
+            const ServiceDecision* old = change.before->service(s.id);
+            closed.id = s.id;
+            note_before(old ? *old : closed, m_.config(), nullptr);
+        }
+    } else {
+        // A step: its diff says exactly what changed.
+        enabled_changed_ = enabled_changed_ || !d.opened.empty() || !d.closed.empty();
+        ports_changed_ = ports_changed_ || !d.sets.empty();
+        if (change.replaced)
+            for (const auto& old : *change.replaced)
+                note_before(old, m_.config(), nullptr);
+    }
+    schedule_emit();
+}
+
+void BusApi::note_before(const ServiceDecision& d, const Config& cfg, const Service* fixed_from) {
+    auto [it, fresh] = before_.try_emplace(d.id);
+    if (!fresh)
+        return; // what it showed before the first change since the last emission counts
+    ServiceSnapshot& snap = it->second;
+    if (fixed_from)
+        snap.fixed = fixed_properties(*fixed_from);
+    snap.zones = d.open ? d.zones : cfg.zones_for(d.id);
+    snap.open = d.open;
+    snap.reason = d.reason;
+}
+
+void BusApi::reloaded(const Catalog& old_catalog, const Config& old_config) {
+    // Any service object may show something else now: its catalogue entry, or its zones.
+    for (const Service& s : old_catalog.services()) {
+        const ServiceDecision* d = m_.state().service(s.id);
+        ServiceDecision closed;
+        closed.id = s.id;
+        note_before(d ? *d : closed, old_config, &s);
+    }
     schedule_emit();
 }
 
@@ -153,46 +209,23 @@ void BusApi::schedule_emit() {
 }
 
 BusApi::ManagerSnapshot BusApi::take_manager_snapshot() const {
-    return {std::string(to_string(m_.config().mode)),
-            m_.generation(),
-            static_cast<std::uint32_t>(m_.catalog().size()),
-            m_.state().open_services(),
-            open_ports(m_.state()),
-            m_.last_error(),
+    return {std::string(to_string(m_.config().mode)), m_.generation(),
+            static_cast<std::uint32_t>(m_.catalog().size()), m_.last_error(),
             std::string(m_.backend_name())};
 }
 
-std::map<std::string, BusApi::ServiceSnapshot> BusApi::take_service_snapshots() const {
-    std::map<std::string, ServiceSnapshot> out;
-    for (const Service& s : m_.catalog().services()) {
-        const ServiceDecision* d = m_.state().service(s.id);
-        ServiceSnapshot snap;
-        snap.fixed = {s.name, s.vendor, s.category};
-        for (const auto* list : {&s.ports, &s.optional})
-            for (const auto& w : port_words(*list))
-                snap.fixed.push_back(w);
-        snap.fixed.insert(snap.fixed.end(), s.units.begin(), s.units.end());
-        snap.fixed.insert(snap.fixed.end(), s.packages.begin(), s.packages.end());
-        snap.zones = service_zones(m_.state(), m_.config(), s.id);
-        snap.open = d && d->open;
-        snap.reason = d ? d->reason : "";
-        out.emplace(s.id, std::move(snap));
-    }
-    return out;
-}
-
 // One PropertiesChanged per object whose properties changed since the last emission, none
-// when nothing did. Without a connection the snapshots still move on: a client that connects
+// when nothing did. Without a connection the records still move on: a client that connects
 // later reads the current values.
 void BusApi::emit_changes() {
     ManagerSnapshot manager = take_manager_snapshot();
-    auto services = take_service_snapshots();
     if (bus_) {
         emit_manager_changes(manager);
-        emit_service_changes(services);
+        emit_service_changes();
     }
     last_manager_ = std::move(manager);
-    last_services_ = std::move(services);
+    enabled_changed_ = ports_changed_ = false;
+    before_.clear();
 }
 
 void BusApi::emit_manager_changes(const ManagerSnapshot& now) {
@@ -204,9 +237,9 @@ void BusApi::emit_manager_changes(const ManagerSnapshot& now) {
         names.push_back("Generation");
     if (now.catalog_size != old.catalog_size)
         names.push_back("CatalogSize");
-    if (now.enabled != old.enabled)
+    if (enabled_changed_)
         names.push_back("EnabledServices");
-    if (now.open_ports != old.open_ports)
+    if (ports_changed_)
         names.push_back("OpenPorts");
     if (now.last_error != old.last_error)
         names.push_back("LastError");
@@ -215,25 +248,28 @@ void BusApi::emit_manager_changes(const ManagerSnapshot& now) {
                                 std::move(names));
 }
 
-// A service that a reload added has no old snapshot, and announces nothing.
-void BusApi::emit_service_changes(const std::map<std::string, ServiceSnapshot>& now) {
-    for (const auto& [id, snap] : now) {
-        auto old = last_services_.find(id);
-        if (old == last_services_.end() || old->second == snap)
+// A service that a reload added has no "before", and announces nothing; one it removed has
+// no object any more.
+void BusApi::emit_service_changes() {
+    for (const auto& [id, old] : before_) {
+        const Service* s = m_.catalog().find(id);
+        if (!s)
             continue;
+        const ServiceDecision* d = m_.state().service(id);
         std::vector<const char*> names;
-        if (old->second.fixed != snap.fixed)
+        if (old.fixed && *old.fixed != fixed_properties(*s))
             for (const char* n :
                  {"Name", "Vendor", "Category", "Ports", "OptionalPorts", "Units", "Packages"})
                 names.push_back(n);
-        if (old->second.zones != snap.zones)
+        if (old.zones != service_zones(m_.state(), m_.config(), id))
             names.push_back("Zones");
-        if (old->second.open != snap.open)
+        if (old.open != (d && d->open))
             names.push_back("Open");
-        if (old->second.reason != snap.reason)
+        if (old.reason != (d ? d->reason : std::string()))
             names.push_back("Reason");
-        emit_properties_changed(bus_.get(), service_object_path(id).c_str(),
-                                cstr(bn::service_interface), std::move(names));
+        if (!names.empty())
+            emit_properties_changed(bus_.get(), service_object_path(id).c_str(),
+                                    cstr(bn::service_interface), std::move(names));
     }
 }
 

@@ -2,7 +2,7 @@
 // The daemon's D-Bus face (docs/dbus-api.md), connection side: org.portcullis1 on the
 // configured bus. Connects, registers the objects (api/objects.hpp), requests the name,
 // reconnects with backoff, and announces changes: Applied after every committed change, and
-// PropertiesChanged computed from snapshots of what the objects show.
+// PropertiesChanged for what the manager's changes touched.
 #pragma once
 
 #include "app/manager.hpp"
@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <uv.h>
 #include <vector>
@@ -30,24 +31,25 @@ public:
     // drops, it retries with backoff on its own; the firewall never waits for it.
     void start();
 
-    // What the manager object shows, for PropertiesChanged.
+    // What the manager object shows, for PropertiesChanged: the scalars. EnabledServices and
+    // OpenPorts are compared through the manager's diffs instead of kept copies (thousands of
+    // entries with a big catalogue).
     struct ManagerSnapshot {
         std::string mode;
         std::uint64_t generation = 0;
         std::uint32_t catalog_size = 0;
-        std::vector<std::string> enabled;
-        std::vector<OpenPort> open_ports;
         std::string last_error;
         std::string backend;
         bool operator==(const ManagerSnapshot&) const = default;
     };
-    // What one service object shows, for PropertiesChanged.
+    // What one service object showed before a change, for PropertiesChanged.
     struct ServiceSnapshot {
-        std::vector<std::string> fixed; // Name, Vendor, Category, Ports, OptionalPorts, ...
+        // Name, Vendor, Category, Ports, OptionalPorts, Units, Packages: only a reload
+        // changes them, so only a reload records them.
+        std::optional<std::vector<std::string>> fixed;
         std::vector<std::string> zones;
         bool open = false;
         std::string reason;
-        bool operator==(const ServiceSnapshot&) const = default;
     };
 
 private:
@@ -57,12 +59,15 @@ private:
     void schedule_reconnect();
     void schedule_emit();
     void applied(const AppliedChange& change);
+    void reloaded(const Catalog& old_catalog, const Config& old_config);
+    // Remembers what a service object showed before a change (the first time only, until the
+    // next emission).
+    void note_before(const ServiceDecision& d, const Config& cfg, const Service* fixed_from);
     void emit_changes();
     void emit_manager_changes(const ManagerSnapshot& now);
-    void emit_service_changes(const std::map<std::string, ServiceSnapshot>& now);
+    void emit_service_changes();
 
     ManagerSnapshot take_manager_snapshot() const;
-    std::map<std::string, ServiceSnapshot> take_service_snapshots() const;
 
     uv_loop_t* loop_;
     Manager& m_;
@@ -76,7 +81,11 @@ private:
     unsigned backoff_ms_ = 0;
 
     ManagerSnapshot last_manager_;
-    std::map<std::string, ServiceSnapshot> last_services_;
+    bool enabled_changed_ = false;
+    bool ports_changed_ = false;
+    // The services changed since the last emission, with what they showed before: an
+    // emission costs the services that changed, not the whole catalogue.
+    std::map<std::string, ServiceSnapshot, std::less<>> before_;
 };
 
 } // namespace portcullis

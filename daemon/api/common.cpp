@@ -60,6 +60,7 @@ int reply_set_override(Manager& manager, sd_bus_message* msg, const char* id, co
     case OverrideResult::would_lock_out:
         return sd_bus_error_set(error, cstr(bn::error_would_lock_out), why.c_str());
     case OverrideResult::io_error:
+    case OverrideResult::not_ready:
         return sd_bus_error_set(error, cstr(bn::error_failed), why.c_str());
     }
     return -EINVAL;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "app/cli.hpp"
 
+#include "app/host-setup.hpp"
+#include "app/kernel-probe.hpp"
 #include "app/overrides-store.hpp"
+#include "core/catalog-dirs.hpp"
 #include "core/catalog.hpp"
 #include "core/config.hpp"
 #include "core/json.hpp"
@@ -9,6 +12,7 @@
 #include "core/ruleset.hpp"
 #include "portcullis/version.hpp"
 
+#include <cerrno>
 #include <ostream>
 
 namespace portcullis {
@@ -19,7 +23,9 @@ std::string usage_text() {
            "  portcullisd --check-config [--config PATH]\n"
            "  portcullisd --print-catalog [--config PATH]\n"
            "  portcullisd --print-ruleset [--config PATH] [--assume-enabled ID,ID...]\n"
-           "  portcullisd --version | --help\n"
+           "  portcullisd --probe [--config PATH]\n"
+           "  portcullisd --configure-host [--config PATH]\n"
+           "  portcullisd --version [--verbose] | --help\n"
            "\n"
            "Opens exactly the ports of the services enabled on this box, in one nftables table.\n"
            "\n"
@@ -32,9 +38,75 @@ std::string usage_text() {
            "  --print-catalog        print the catalogue as JSON\n"
            "  --print-ruleset        print the nft table the daemon would build\n"
            "  --assume-enabled LIST  with --print-ruleset: treat these service ids as enabled\n"
-           "  --version              print the version\n"
+           "  --configure-host       as root: let this binary run as another user (a DSM\n"
+           "                         package): grant it cap_net_admin (and cap_net_raw for\n"
+           "                         iptables-restore where the legacy backend runs), check\n"
+           "                         the kernel; safe to run at every boot\n"
+           "  --probe                what the kernel offers each firewall backend, and which\n"
+           "                         one backend = \"auto\" picks (needs root)\n"
+           "  --version              print the version (--verbose: and the kernel probe)\n"
            "  --help                 print this help\n";
 }
+
+namespace {
+
+// "a,b,,c" -> a, b, c
+std::vector<std::string> split_list(const std::string& value) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= value.size()) {
+        auto comma = value.find(',', start);
+        if (auto item = value.substr(start, comma - start); !item.empty())
+            out.push_back(item);
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+// --simulate-missing FEATURE,...: only names the probe knows.
+bool add_simulated(const std::string& value, CliOptions& o, std::ostream& err) {
+    for (const auto& f : split_list(value)) {
+        if (!known_feature(f)) {
+            err << "portcullisd: --simulate-missing: unknown feature '" << f
+                << "' (known: " << known_features_text() << ")\n";
+            return false;
+        }
+        o.simulate_missing.push_back(f);
+    }
+    return true;
+}
+
+bool probe_options_fit(const CliOptions& o, std::ostream& err) {
+    if (o.verbose && o.command != Command::version) {
+        err << "portcullisd: --verbose only goes with --version\n";
+        return false;
+    }
+    if (!o.simulate_missing.empty() && o.command != Command::run && o.command != Command::probe) {
+        err << "portcullisd: --simulate-missing only goes with running the daemon or --probe\n";
+        return false;
+    }
+    return true;
+}
+
+// --probe and --version --verbose: everything both backends need, and what the config's
+// `backend` would pick. Exit 0 when a backend can work, 69 when none can.
+int print_probe(const CliOptions& o, std::ostream& out) {
+    Loaded l = load_all(o.config_path, !o.config_given);
+    KernelProbe k = probe_kernel(l.config.backend, o.simulate_missing, true);
+    out << probe_report(k);
+    if (k.nft.nf_tables == -EPERM)
+        out << "(the kernel answers only to CAP_NET_ADMIN: run this as root)\n";
+    BackendChoice c = choose_backend(l.config.backend, k);
+    out << "backend = \"" << to_string(l.config.backend)
+        << "\" picks: " << (c.kind ? to_string(*c.kind) : std::string_view("nothing")) << "\n";
+    if (!c.kind)
+        out << c.problem << "\n";
+    return c.kind ? exit_ok : exit_unavailable;
+}
+
+} // namespace
 
 std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ostream& err) {
     CliOptions o;
@@ -102,6 +174,17 @@ std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ost
         } else if (a == "--print-ruleset") {
             if (!set_command(Command::print_ruleset, a))
                 return std::nullopt;
+        } else if (a == "--simulate-missing") {
+            if (!take_value() || !add_simulated(value, o, err))
+                return std::nullopt;
+        } else if (a == "--probe") {
+            if (!set_command(Command::probe, a))
+                return std::nullopt;
+        } else if (a == "--configure-host") {
+            if (!set_command(Command::configure_host, a))
+                return std::nullopt;
+        } else if (a == "--verbose") {
+            o.verbose = true;
         } else if (a == "--version") {
             if (!set_command(Command::version, a))
                 return std::nullopt;
@@ -121,6 +204,8 @@ std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ost
         err << "portcullisd: --dry-run only goes with running the daemon\n";
         return std::nullopt;
     }
+    if (!probe_options_fit(o, err))
+        return std::nullopt;
     return o;
 }
 
@@ -188,6 +273,12 @@ std::string catalog_json(const Catalog& cat) {
     return out;
 }
 
+// Problems in imported definitions (DSM's .sc files): each skipped only what it concerns.
+void print_warnings(const Loaded& l, std::ostream& err) {
+    for (const auto& d : l.warnings)
+        err << d.str() << "\n";
+}
+
 } // namespace
 
 int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -198,9 +289,18 @@ int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
             return exit_ok;
         case Command::version:
             out << "portcullisd " << PORTCULLIS_VERSION << "\n";
-            return exit_ok;
+            return o.verbose ? print_probe(o, out) : exit_ok;
+        case Command::probe:
+            return print_probe(o, out);
+        case Command::configure_host:
+            return run_configure_host(o.config_path, o.config_given, out, err);
         case Command::check_config: {
             Loaded l = load_all(o.config_path, !o.config_given);
+            print_warnings(l, err);
+            if (l.catalog.size() == 0)
+                err << "portcullisd: warning: the catalogue is empty, so no service port will "
+                       "open: "
+                    << empty_catalog_text(l.config.catalog_dirs) << "\n";
             out << (l.config.path.empty() ? std::string("built-in defaults") : l.config.path)
                 << ": ok (" << l.catalog.size() << " services, " << l.config.zones().size()
                 << (l.config.zones().size() == 1 ? " zone" : " zones") << ", mode "
@@ -209,6 +309,7 @@ int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
         }
         case Command::print_catalog: {
             Loaded l = load_all(o.config_path, !o.config_given);
+            print_warnings(l, err);
             out << catalog_json(l.catalog);
             return exit_ok;
         }

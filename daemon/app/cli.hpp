@@ -16,7 +16,19 @@ inline constexpr int exit_usage = 64;    // EX_USAGE
 inline constexpr int exit_software = 70; // EX_SOFTWARE
 inline constexpr int exit_config = 78;   // EX_CONFIG
 
-enum class Command { run, check_config, print_catalog, print_ruleset, version, help };
+// EX_UNAVAILABLE: --probe found no backend that can work on this kernel.
+inline constexpr int exit_unavailable = 69;
+
+enum class Command {
+    run,
+    check_config,
+    print_catalog,
+    print_ruleset,
+    version,
+    help,
+    probe,
+    configure_host // the one root step where the daemon is not root (app/host-setup.hpp)
+};
 
 struct CliOptions {
     Command command = Command::run;
@@ -24,6 +36,12 @@ struct CliOptions {
     bool config_given = false; // --config was passed: a missing file is then an error
     bool dry_run = false;
     std::vector<std::string> assume_enabled;
+    bool verbose = false; // --version --verbose: the kernel probe too
+    // --simulate-missing FEATURE,...: for tests, which run the legacy backend on a kernel that
+    // has nf_tables. Not in --help. A command-line option rather than an environment variable:
+    // it shows in ps and in the unit's ExecStart, is never inherited or set by a drop-in by
+    // accident, and goes away with the process.
+    std::vector<std::string> simulate_missing;
 };
 
 // Parses argv. On a usage error returns nullopt and writes the message to err.

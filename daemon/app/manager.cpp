@@ -3,15 +3,19 @@
 
 #include "app/log.hpp"
 #include "app/overrides-store.hpp"
+#include "core/catalog-dirs.hpp"
 #include "core/ruleset.hpp"
 #include "core/strings.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <malloc.h>
 #include <set>
 #include <systemd/sd-daemon.h>
+#include <utility>
 
 namespace portcullis {
 
@@ -35,6 +39,13 @@ std::vector<std::string> unit_patterns(const Catalog& cat) {
 
 } // namespace
 
+// Loading a catalogue builds a TOML tree many times its size and frees it again; glibc keeps
+// the freed pages mapped unless asked to give them back, and with 5,000 services that was most
+// of the daemon's memory. Called after each load and each whole plan.
+void Manager::release_freed_memory() {
+    malloc_trim(0);
+}
+
 Manager::Manager(uv_loop_t* loop, ManagerOptions opts, BackendFactory backends,
                  UnitSourceFactory unit_sources, PackageSourceFactory package_sources)
     : loop_(loop), opts_(std::move(opts)), backends_(std::move(backends)),
@@ -53,7 +64,7 @@ std::optional<std::uint64_t> Manager::dropped() {
 }
 
 std::string Manager::preview_ruleset() const {
-    return render_nft(build_layout(applied_, config_.table));
+    return render_nft(build_layout(plan_.state(), config_.table));
 }
 
 int Manager::start() {
@@ -61,17 +72,23 @@ int Manager::start() {
         Loaded l = load_all(opts_.config_path, !opts_.config_given);
         config_ = std::move(l.config);
         catalog_ = std::move(l.catalog);
-        overrides_ = load_overrides(config_.state_dir);
+        for (const auto& w : l.warnings)
+            log_warning(w.str());
     } catch (const ConfigError& e) {
         for (const auto& d : e.diagnostics())
             log_error(d.str());
         return 78;
     }
+    release_freed_memory();
     log_info("portcullisd: " + std::to_string(catalog_.size()) + " services in the catalogue, " +
              std::to_string(config_.zones().size()) + " zone(s), mode " +
              std::string(to_string(config_.mode)) +
              (config_.path.empty() ? ", built-in defaults" : ", config " + config_.path) +
              (opts_.dry_run ? ", dry run: nftables is not touched" : ""));
+    if (catalog_.size() == 0)
+        log_warning("the catalogue is empty, so no service port will open: " +
+                    empty_catalog_text(config_.catalog_dirs));
+    load_overrides_at_start();
 
     int err = 0;
     coalesce_ = make_uv<uv_timer_t>(loop_, uv_timer_init, &err);
@@ -109,6 +126,28 @@ int Manager::start() {
     return 0;
 }
 
+// The overrides are state, not config: a damaged file is moved aside and the daemon starts
+// with the entries that parse, saying so in the log and in LastError (a start that stopped
+// here would, with RestartPreventExitStatus=78, leave a stale table nothing updates).
+void Manager::load_overrides_at_start() {
+    OverridesAtStart o = portcullis::load_overrides_at_start(config_.state_dir, std::time(nullptr));
+    overrides_ = std::move(o.overrides);
+    if (o.problems.empty())
+        return;
+    for (const auto& d : o.problems)
+        log_error(d.str());
+    std::string path = overrides_path(config_.state_dir);
+    std::string what =
+        o.moved_to.empty()
+            ? "cannot move it aside: " + errno_text(o.error)
+            : "moved to " + o.moved_to +
+                  (o.error < 0 ? "; cannot write the good entries back: " + errno_text(o.error)
+                               : std::string());
+    set_last_error(path + ": damaged (" + o.problems.front().str() + "); " + what + "; kept " +
+                       std::to_string(overrides_.size()) + " override(s) that parse",
+                   true);
+}
+
 void Manager::start_watchers() {
     systemd_.reset();
     synology_.reset();
@@ -123,6 +162,35 @@ void Manager::start_watchers() {
         if (int r = synology_->start(); r < 0)
             log_warning("synology watcher: " + errno_text(r));
     }
+    watch_definitions();
+}
+
+void Manager::watch_definitions() {
+    definitions_.reset();
+    if (config_.synology.services_dirs.empty())
+        return;
+    if (!definitions_pause_) {
+        int err = 0;
+        definitions_pause_ = make_uv<uv_timer_t>(loop_, uv_timer_init, &err);
+        if (!definitions_pause_)
+            return;
+        definitions_pause_->data = this;
+    }
+    // DSM writes a package's .sc file while it installs the package; 100 ms lets the rest of
+    // a burst land, well inside the second a package takes to start.
+    definitions_ =
+        std::make_unique<DefinitionsWatch>(loop_, config_.synology.services_dirs, [this] {
+            uv_timer_start(
+                definitions_pause_.get(),
+                [](uv_timer_t* t) {
+                    auto* self = static_cast<Manager*>(t->data);
+                    log_info("service definitions changed in " +
+                             join(self->config_.synology.services_dirs) + "; reloading");
+                    self->reload(nullptr);
+                },
+                100, 0);
+        });
+    definitions_->start();
 }
 
 void Manager::start_backend_events() {
@@ -161,6 +229,8 @@ void Manager::stop() {
     stopping_ = true;
     systemd_.reset();
     synology_.reset();
+    definitions_.reset();
+    definitions_pause_.reset();
     backend_events_.reset();
     watchdog_.reset();
     settle_.reset();
@@ -188,15 +258,6 @@ bool Manager::watchers_synced() const {
     return have_applied_ || systemd_->connected();
 }
 
-Facts Manager::facts() const {
-    Facts f;
-    if (systemd_)
-        f.units = systemd_->units();
-    if (synology_)
-        f.packages = synology_->enabled();
-    return f;
-}
-
 void Manager::flush() {
     if (stopping_)
         return;
@@ -218,64 +279,9 @@ void Manager::flush() {
         log_warning("systemd is not reachable on bus '" + config_.bus +
                     "'; applying what is known now and following systemd once it is back");
     }
-
     settle_ms_ = 0;
-    DesiredState want = plan(config_, catalog_, facts(), overrides_);
-    Diff d = diff(applied_, want);
-    if (have_applied_ && d.empty()) {
-        if (!(want == applied_)) {
-            // Only reasons changed (e.g. ssh.socket enabled instead of ssh.service).
-            DesiredState before = std::move(applied_);
-            applied_ = std::move(want);
-            if (on_applied)
-                on_applied({generation_, false, &before, &d});
-        }
-        return;
-    }
-
-    if (!have_applied_ || !d.ruleset_unchanged()) {
-        TableLayout layout = build_layout(want, config_.table);
-        if (opts_.dry_run) {
-            log_info("dry run: would " + std::string(have_applied_ ? "change" : "create") +
-                     " table inet " + config_.table);
-        } else {
-            CommitResult r = backend_->commit(layout, d);
-            if (!r) {
-                set_last_error("applying the ruleset: " + r.message, false);
-                schedule_retry();
-                return;
-            }
-            if (r.rebuilt && have_applied_)
-                log_info("table inet " + config_.table + " rebuilt (" + std::to_string(r.messages) +
-                         " messages, " + std::to_string(r.bytes) + " bytes)");
-        }
-    }
-    retry_ms_ = 0;
-    if (!last_error_.empty() && !last_error_is_config_)
-        set_last_error("", false);
-
-    for (const auto& id : d.opened) {
-        const ServiceDecision* s = want.service(id);
-        log_info("opened " + id + " (" + s->reason + "): " + join(port_words(s->opened)) + " in " +
-                 (s->zones.empty() ? std::string("no zone") : join(s->zones)));
-    }
-    for (const auto& id : d.closed)
-        log_info("closed " + id);
-
-    DesiredState before = std::move(applied_);
-    applied_ = std::move(want);
-    bool first = !have_applied_;
-    have_applied_ = true;
-    ++generation_;
-    notify_status();
-    if (first && !ready_sent_) {
-        ready_sent_ = true;
-        sd_notify(0, "READY=1");
-        log_notice("ready: " + std::to_string(applied_.open_services().size()) +
-                   " services open, generation " + std::to_string(generation_));
-    }
-    if (on_applied)
-        on_applied({generation_, true, &before, &d});
+    if (!commit_now({}, nullptr, true))
+        schedule_retry();
 }
 
 void Manager::schedule_retry() {
@@ -287,12 +293,14 @@ void Manager::schedule_retry() {
 
 void Manager::notify_status() {
     std::size_t ranges = 0;
-    for (const auto& z : applied_.zones)
+    for (const auto& z : plan_.state().zones)
         ranges += z.tcp.size() + z.udp.size() + (z.icmp ? 1 : 0) + (z.icmpv6 ? 1 : 0);
+    const auto& services = plan_.state().services;
+    auto open = std::count_if(services.begin(), services.end(),
+                              [](const ServiceDecision& d) { return d.open; });
     std::string status = "STATUS=" + std::string(to_string(config_.mode)) + ": " +
-                         std::to_string(applied_.open_services().size()) + " services open, " +
-                         std::to_string(ranges) + " port ranges, generation " +
-                         std::to_string(generation_);
+                         std::to_string(open) + " services open, " + std::to_string(ranges) +
+                         " port ranges, generation " + std::to_string(generation_);
     if (!last_error_.empty())
         status += "; error: " + last_error_;
     sd_notify(0, status.c_str());
@@ -315,6 +323,8 @@ int Manager::reload(std::string* error) {
     try {
         l = load_all(opts_.config_path, !opts_.config_given);
         // Overrides may name services the new catalogue dropped; they are kept but inert.
+        for (const auto& w : l.warnings)
+            log_warning(w.str());
     } catch (const ConfigError& e) {
         std::string msg = e.what();
         if (error)
@@ -346,19 +356,26 @@ int Manager::reload(std::string* error) {
     bool watchers_changed = l.config.systemd.enabled != config_.systemd.enabled ||
                             l.config.synology.enabled != config_.synology.enabled ||
                             l.config.synology.packages_dir != config_.synology.packages_dir;
-    config_ = std::move(l.config);
-    catalog_ = std::move(l.catalog);
+    bool definitions_moved = l.config.synology.services_dirs != config_.synology.services_dirs;
+    // The old ones stay alive until the listeners have compared them with the new ones.
+    Config old_config = std::exchange(config_, std::move(l.config));
+    Catalog old_catalog = std::exchange(catalog_, std::move(l.catalog));
+    needs_full_ = true;
     if (watchers_changed)
         start_watchers();
     else if (systemd_)
         systemd_->set_patterns(unit_patterns(catalog_));
+    if (definitions_moved && !watchers_changed)
+        watch_definitions();
     log_info("reloaded: " + std::to_string(catalog_.size()) + " services, " +
              std::to_string(config_.zones().size()) + " zone(s), mode " +
              std::string(to_string(config_.mode)));
     if (!last_error_.empty())
         set_last_error("", false);
     if (on_reloaded)
-        on_reloaded();
+        on_reloaded(old_catalog, old_config);
+    old_catalog = {};
+    release_freed_memory();
     schedule();
     return 0;
 }
@@ -370,20 +387,27 @@ OverrideResult Manager::set_override(std::string_view id, std::string_view state
             *error = std::move(msg);
         return r;
     };
-    if (!catalog_.find(id))
+    const Service* service = catalog_.find(id);
+    if (!service)
         return fail(OverrideResult::unknown_service,
-                    "no service \"" + std::string(id) + "\" in the catalogue");
+                    "no service \"" + printable(id) + "\" in the catalogue");
     std::optional<Override> o = override_from_string(state);
     if (!o && state != "auto")
         return fail(OverrideResult::invalid_state,
-                    "state must be \"open\", \"closed\" or \"auto\", not \"" + std::string(state) +
+                    "state must be \"open\", \"closed\" or \"auto\", not \"" + printable(state) +
                         "\"");
-    bool always =
-        std::find(config_.always.begin(), config_.always.end(), id) != config_.always.end();
-    if (always && o == Override::closed)
+    if (config_.is_always(id) && o == Override::closed)
         return fail(OverrideResult::would_lock_out,
                     "\"" + std::string(id) +
                         "\" is in [always] services: closing it could lock you out");
+
+    // Before the first commit there is no table to change, and the first commit waits for
+    // systemd (seconds with thousands of units): the order could not be in the kernel when the
+    // call returns, so it is refused rather than left pending.
+    if (!have_applied_)
+        return fail(OverrideResult::not_ready,
+                    "the daemon is starting and has not applied its first ruleset yet (it waits "
+                    "for systemd); nothing was changed, try again in a moment");
 
     Overrides next = overrides_;
     if (o)
@@ -398,12 +422,21 @@ OverrideResult Manager::set_override(std::string_view id, std::string_view state
     if (int r = save_overrides(config_.state_dir, next); r < 0)
         return fail(OverrideResult::io_error,
                     "cannot write " + overrides_path(config_.state_dir) + ": " + errno_text(r));
-    overrides_ = std::move(next);
+    Overrides previous = std::exchange(overrides_, std::move(next));
     log_info("override " + std::string(id) + " = " + std::string(state));
-    // Apply now, so that the caller sees the result when the call returns.
-    if (coalesce_)
-        uv_timer_stop(coalesce_.get());
-    flush();
+    // The admin's order is in the kernel when the call returns, whatever the watchers are
+    // doing: waiting for systemd to settle is for what the watchers report, never for an
+    // explicit order. While they settle, what they said last, whole, stands (seen_).
+    auto position = static_cast<std::uint32_t>(service - catalog_.services().data());
+    std::string why;
+    if (!commit_now({position}, &why, !systemd_ || !systemd_->settling())) {
+        // The kernel refused the transaction: the file and the map go back as they were.
+        overrides_ = std::move(previous);
+        if (int r = save_overrides(config_.state_dir, overrides_); r < 0)
+            log_error("cannot restore " + overrides_path(config_.state_dir) + ": " + errno_text(r));
+        schedule_retry(); // for whatever else that transaction carried
+        return fail(OverrideResult::io_error, "not applied: " + why + "; nothing was changed");
+    }
     return OverrideResult::ok;
 }
 

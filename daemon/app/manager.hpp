@@ -6,10 +6,12 @@
 
 #include "core/catalog.hpp"
 #include "core/config.hpp"
+#include "core/live-plan.hpp"
 #include "core/planner.hpp"
 #include "portcullis/backend.hpp"
 #include "portcullis/facts.hpp"
 #include "portcullis/uv-util.hpp"
+#include "sources/definitions-watch.hpp"
 #include "sources/source.hpp"
 
 #include <cstdint>
@@ -23,7 +25,7 @@
 namespace portcullis {
 
 struct ManagerOptions {
-    std::string config_path = "/etc/portcullis/portcullis.toml";
+    std::string config_path = std::string(default_config_path);
     bool config_given = false; // a missing file is then an error, not "use the defaults"
     bool dry_run = false;
 };
@@ -32,14 +34,27 @@ struct ManagerOptions {
 using BackendFactory =
     std::function<std::unique_ptr<Backend>(const Config& cfg, std::string* error)>;
 
-enum class OverrideResult { ok, unknown_service, invalid_state, would_lock_out, io_error };
+// not_ready: the first ruleset is not in the kernel yet (the daemon waits for systemd), so an
+// override cannot be applied before the call returns; nothing was changed. io_error: it could
+// not be saved, or the kernel refused it; nothing was changed either.
+enum class OverrideResult {
+    ok,
+    unknown_service,
+    invalid_state,
+    would_lock_out,
+    io_error,
+    not_ready
+};
 
-// What one applied change looked like, for the listeners.
+// What one applied change looked like, for the listeners. Valid during the callback only.
 struct AppliedChange {
     std::uint64_t generation = 0;
     bool generation_changed = false;
-    const DesiredState* before = nullptr; // valid during the callback only
     const Diff* diff = nullptr;
+    // What was replaced: the whole previous state after a full plan (the first commit, a
+    // reload), or else only the old decisions of the services whose decision changed.
+    const DesiredState* before = nullptr;
+    const std::vector<ServiceDecision>* replaced = nullptr;
 };
 
 class Manager {
@@ -62,14 +77,16 @@ public:
     // message in *error, sets LastError, and changes nothing else.
     int reload(std::string* error);
 
-    // "open", "closed" or "auto". Persisted before it takes effect; on failure nothing changes.
+    // "open", "closed" or "auto". Persisted, then in the kernel before this returns, whatever
+    // the watchers are doing (an explicit order never waits for systemd); on failure nothing
+    // changes.
     OverrideResult set_override(std::string_view id, std::string_view state, std::string* error);
 
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const Catalog& catalog() const { return catalog_; }
     [[nodiscard]] const Overrides& overrides() const { return overrides_; }
     // The last committed state (what the kernel holds).
-    [[nodiscard]] const DesiredState& state() const { return applied_; }
+    [[nodiscard]] const DesiredState& state() const { return plan_.state(); }
     [[nodiscard]] std::uint64_t generation() const { return generation_; }
     [[nodiscard]] const std::string& last_error() const { return last_error_; }
     [[nodiscard]] std::string_view backend_name() const;
@@ -80,15 +97,30 @@ public:
     // Listeners (the D-Bus API). Each is optional.
     std::function<void(const AppliedChange&)> on_applied;
     std::function<void()> on_last_error_changed;
-    // The config or catalogue was replaced by a reload (service objects may have changed).
-    std::function<void()> on_reloaded;
+    // The config or catalogue was replaced by a reload (service objects may have changed);
+    // the old ones are valid during the callback.
+    std::function<void(const Catalog& old_catalog, const Config& old_config)> on_reloaded;
 
 private:
     void schedule();
     void flush();
     bool watchers_synced() const;
-    Facts facts() const;
+    // Plans and commits what the inputs say now (read_sources: with what the sources say
+    // now, else with what they said last); false when the commit failed (LastError says why,
+    // *error too when given).
+    bool commit_now(std::vector<std::uint32_t> touched, std::string* error, bool read_sources);
+    bool commit_full(std::string* error);
+    bool commit_step(std::vector<std::uint32_t> touched, std::string* error);
+    bool commit_layout(const Diff& d, std::string* error, const DesiredState& want);
+    void committed(const Diff& d, const DesiredState* before,
+                   const std::vector<ServiceDecision>* replaced);
+    // Brings seen_ up to date with the sources; appends the services the changes concern.
+    void sync_facts(std::vector<std::uint32_t>* touched);
+    void load_overrides_at_start();
+    static void release_freed_memory();
     void start_watchers();
+    // [synology] services_dirs: a change there (a package installed) reloads the catalogue.
+    void watch_definitions();
     void set_last_error(std::string message, bool is_config);
     void schedule_retry();
     void notify_status();
@@ -108,8 +140,16 @@ private:
     std::unique_ptr<Backend> backend_;
     std::unique_ptr<UnitSource> systemd_;
     std::unique_ptr<PackageSource> synology_;
+    std::unique_ptr<DefinitionsWatch> definitions_;
+    UvPtr<uv_timer_t> definitions_pause_; // one reload for a burst of changed files
 
-    DesiredState applied_;
+    // The committed state, kept warm for the next change (core/live-plan.hpp), and the facts
+    // it was planned from. A full plan is due at the start and after a reload; a failed
+    // commit leaves the services it touched to the retry.
+    LivePlan plan_;
+    Facts seen_;
+    bool needs_full_ = true;
+    std::vector<std::uint32_t> retry_;
     bool have_applied_ = false;
     std::uint64_t generation_ = 0;
     std::string last_error_;

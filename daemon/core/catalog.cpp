@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "core/catalog.hpp"
 
+#include "core/strings.hpp"
 #include "core/toml-reader.hpp"
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <map>
 
 namespace portcullis {
@@ -18,6 +20,18 @@ void Catalog::add_or_replace(Service s) {
         *it = std::move(s);
     else
         services_.insert(it, std::move(s));
+}
+
+void Catalog::add_all(std::vector<Service> later) {
+    // Stable: of equal ids, the one added last ends up last, and is the one kept.
+    services_.reserve(services_.size() + later.size());
+    std::move(later.begin(), later.end(), std::back_inserter(services_));
+    std::stable_sort(services_.begin(), services_.end(),
+                     [](const Service& a, const Service& b) { return a.id < b.id; });
+    auto last = std::unique(services_.rbegin(), services_.rend(),
+                            [](const Service& a, const Service& b) { return a.id == b.id; });
+    services_.erase(services_.begin(), last.base());
+    services_.shrink_to_fit(); // a catalogue lives as long as the daemon: no spare room
 }
 
 const Service* Catalog::find(std::string_view id) const {
@@ -70,6 +84,26 @@ bool unit_matches(std::string_view pattern, std::string_view unit) {
                std::string_view::npos;
 }
 
+bool unit_is_template_name(std::string_view name) {
+    auto at = name.find("@.");
+    return at != std::string_view::npos && name.find('@') == at;
+}
+
+std::string template_of(std::string_view unit) {
+    // unit_matches() takes the pattern's prefix up to its first "@." and the suffix after it,
+    // and wants a non-empty instance without '.' between them: so the instance ends at the
+    // first '.' after the '@'.
+    auto at = unit.find('@');
+    if (at == std::string_view::npos)
+        return {};
+    auto dot = unit.find('.', at + 1);
+    if (dot == std::string_view::npos || dot == at + 1)
+        return {};
+    std::string t(unit.substr(0, at + 1));
+    t += unit.substr(dot);
+    return t;
+}
+
 namespace {
 
 std::vector<PortRange> read_ports(detail::TomlReader& r, const toml::table& tbl,
@@ -83,7 +117,7 @@ std::vector<PortRange> read_ports(detail::TomlReader& r, const toml::table& tbl,
         if (auto pr = parse_port_range(text, &why))
             out.push_back(*pr);
         else
-            r.error(pos, "bad port '" + text + "': " + why);
+            r.error(pos, "bad port '" + printable(text) + "': " + why);
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -99,7 +133,7 @@ std::vector<std::string> read_words(detail::TomlReader& r, const toml::table& tb
         return out;
     for (const auto& [text, pos] : *items) {
         if (valid && !valid(text))
-            r.error(pos, "bad " + std::string(what) + " '" + text + "'");
+            r.error(pos, "bad " + std::string(what) + " '" + printable(text) + "'");
         else
             out.push_back(text);
     }
@@ -147,7 +181,8 @@ std::vector<Service> parse_catalog_text(std::string_view text, const std::string
         if (auto id = r.get_string(t, "id")) {
             if (!valid_service_id(*id))
                 r.error(r.pos(*t.get("id")),
-                        "bad id '" + *id + "': use [a-z0-9][a-z0-9-]*, at most 64 characters");
+                        "bad id '" + printable(*id) +
+                            "': use [a-z0-9][a-z0-9-]*, at most 64 characters");
             s.id = *id;
         } else if (!t.get("id")) {
             r.error(s.origin, "[[service]] has no 'id'");
@@ -155,7 +190,7 @@ std::vector<Service> parse_catalog_text(std::string_view text, const std::string
         if (auto name = r.get_string(t, "name"))
             s.name = *name;
         else if (!t.get("name"))
-            r.error(s.origin, "[[service]] '" + s.id + "' has no 'name'");
+            r.error(s.origin, "[[service]] '" + printable(s.id) + "' has no 'name'");
         s.vendor = r.get_string(t, "vendor").value_or("local");
         s.category = r.get_string(t, "category").value_or("");
         s.source = r.get_string(t, "source").value_or("");
@@ -169,8 +204,9 @@ std::vector<Service> parse_catalog_text(std::string_view text, const std::string
         if (!s.id.empty()) {
             auto [it, fresh] = seen.emplace(s.id, s.origin);
             if (!fresh)
-                r.error(r.pos(*t.get("id")), "duplicate id '" + s.id + "' (first defined at " +
-                                                 to_string(it->second) + ")");
+                r.error(r.pos(*t.get("id")), "duplicate id '" + printable(s.id) +
+                                                 "' (first defined at " + to_string(it->second) +
+                                                 ")");
         }
         out.push_back(std::move(s));
     }
@@ -178,22 +214,45 @@ std::vector<Service> parse_catalog_text(std::string_view text, const std::string
     return out;
 }
 
+namespace {
+
+// The *.toml files of one catalogue directory, in lexical order. Each is an admin's input, so
+// one that cannot be a catalogue file (a dangling symlink, a directory, a FIFO) is an error
+// naming that file, not a file silently left out, and not an error about the directory.
+std::vector<fs::path> catalog_files(const std::string& dir) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const fs::path& p = it->path();
+        if (p.extension() != ".toml" || p.filename().string().starts_with("."))
+            continue;
+        // Reading says what is wrong with any other non-regular file; only a dangling link
+        // deserves better than "No such file or directory" for a name `ls` shows.
+        std::error_code link_ec;
+        if (it->is_symlink(link_ec) && !fs::exists(p, link_ec))
+            throw ConfigError({p.string(), 0, 0},
+                              "cannot open: dangling symbolic link to " +
+                                  printable(fs::read_symlink(p, link_ec).string(), 200));
+        files.push_back(p);
+    }
+    if (ec)
+        throw ConfigError({dir, 0, 0}, "cannot list directory: " + ec.message());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+} // namespace
+
 Catalog load_catalog(const std::vector<std::string>& dirs) {
-    Catalog cat;
+    // Collected in directory order and sorted once at the end: inserting each service into
+    // the sorted list as it comes would cost time quadratic in the catalogue's size.
+    std::vector<Service> all;
     for (const auto& dir : dirs) {
         std::error_code ec;
         if (!fs::is_directory(dir, ec))
             continue;
-        std::vector<fs::path> files;
-        for (const auto& entry : fs::directory_iterator(dir, ec)) {
-            const auto& p = entry.path();
-            if (p.extension() == ".toml" && !p.filename().string().starts_with(".") &&
-                entry.is_regular_file(ec))
-                files.push_back(p);
-        }
-        if (ec)
-            throw ConfigError({dir, 0, 0}, "cannot list directory: " + ec.message());
-        std::sort(files.begin(), files.end());
+        std::vector<fs::path> files = catalog_files(dir);
 
         // Ids must be unique within a directory; across directories the later one wins.
         std::map<std::string, SourcePos, std::less<>> in_this_dir;
@@ -207,12 +266,14 @@ Catalog load_catalog(const std::vector<std::string>& dirs) {
                                                   to_string(it->second) + ")"});
                     continue;
                 }
-                cat.add_or_replace(std::move(s));
+                all.push_back(std::move(s));
             }
         }
         if (!dups.empty())
             throw ConfigError(std::move(dups));
     }
+    Catalog cat;
+    cat.add_all(std::move(all));
     return cat;
 }
 

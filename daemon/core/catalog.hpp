@@ -34,6 +34,9 @@ class Catalog {
 public:
     // Adds s, replacing a service with the same id whole.
     void add_or_replace(Service s);
+    // The same for many at once, in order (a later one replaces an earlier one with its id),
+    // in O(n log n).
+    void add_all(std::vector<Service> later);
 
     [[nodiscard]] const Service* find(std::string_view id) const;
     // Sorted by id.
@@ -55,6 +58,13 @@ Catalog load_catalog(const std::vector<std::string>& dirs);
 // True when unit (a concrete unit name such as "openvpn-server@home.service") is named by
 // pattern (either the same name or a template "openvpn-server@.service").
 bool unit_matches(std::string_view pattern, std::string_view unit);
+
+// True for a template name such as "foo@.service" (no instance between '@' and the suffix).
+bool unit_is_template_name(std::string_view name);
+
+// The template pattern that would name unit: "foo@.service" for "foo@bar.service", "" when
+// unit is no instance a template can name (unit_matches(template_of(u), u) holds otherwise).
+std::string template_of(std::string_view unit);
 
 // Checks a systemd unit name, e.g. "ssh.service" or "openvpn-server@.service".
 bool valid_unit_name(std::string_view name);

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "core/config.hpp"
 
+#include "core/catalog-dirs.hpp"
+#include "core/import-sc.hpp"
 #include "core/string-table.hpp"
+#include "core/strings.hpp"
 #include "core/toml-reader.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <unordered_set>
 
 namespace portcullis {
 
@@ -83,7 +87,7 @@ std::optional<std::string> interface_problem(std::string_view s) {
         if (c == '*')
             return "wildcards are not supported; list each interface";
         if (c == '/' || c == ':' || c <= ' ' || c == 0x7f || c == '"' || c == '\\')
-            return "interface names cannot contain '" + std::string(1, c) + "'";
+            return "interface names cannot contain '" + printable(std::string(1, c)) + "'";
     }
     return std::nullopt;
 }
@@ -109,7 +113,7 @@ std::optional<E> get_enum(detail::TomlReader& r, const toml::table& tbl, std::st
     if (auto e = names.parse(*v))
         return e;
     r.error(r.pos(*tbl.get(key)),
-            std::string(key) + " must be " + names.choices() + ", not \"" + *v + "\"");
+            std::string(key) + " must be " + names.choices() + ", not \"" + printable(*v) + "\"");
     return std::nullopt;
 }
 
@@ -129,7 +133,7 @@ std::optional<std::string> get_path(detail::TomlReader& r, const toml::table& tb
 void parse_top_level(detail::TomlReader& r, const toml::table& root, Config& cfg) {
     r.check_keys(root,
                  {"mode", "table", "bus", "state_dir", "backend", "catalog_dirs", "systemd",
-                  "synology", "zones", "services", "always"},
+                  "synology", "legacy", "zones", "services", "always"},
                  "the top level");
     if (auto m = get_enum(r, root, "mode", mode_names))
         cfg.mode = *m;
@@ -138,7 +142,8 @@ void parse_top_level(detail::TomlReader& r, const toml::table& root, Config& cfg
             cfg.table = *v;
         else
             r.error(r.pos(*root.get("table")),
-                    "bad table name \"" + *v + "\": use letters, digits, '_' and '-', at most 64");
+                    "bad table name \"" + printable(*v) +
+                        "\": use letters, digits, '_' and '-', at most 64");
     }
     if (auto v = r.get_string(root, "bus")) {
         if (*v == "system" || *v == "user" || v->find(':') != std::string::npos)
@@ -147,7 +152,7 @@ void parse_top_level(detail::TomlReader& r, const toml::table& root, Config& cfg
             r.error(r.pos(*root.get("bus")),
                     "bus must be \"system\", \"user\" or a D-Bus address such as "
                     "\"unix:path=/run/x\", not \"" +
-                        *v + "\"");
+                        printable(*v) + "\"");
     }
     if (auto dir = get_path(r, root, "state_dir", cfg.path))
         cfg.state_dir = *dir;
@@ -173,20 +178,50 @@ void parse_systemd(detail::TomlReader& r, const toml::table& sd, Config& cfg) {
 }
 
 void parse_synology(detail::TomlReader& r, const toml::table& syn, Config& cfg) {
-    r.check_keys(syn, {"enabled", "packages_dir"}, "[synology]");
+    r.check_keys(syn, {"enabled", "packages_dir", "services_dirs"}, "[synology]");
     if (auto v = r.get_bool(syn, "enabled"))
         cfg.synology.enabled = *v;
     if (auto dir = get_path(r, syn, "packages_dir", cfg.path))
         cfg.synology.packages_dir = *dir;
+    // DSM's .sc port declarations: both of DSM's directories unless the file says otherwise
+    // (an empty list switches the import off).
+    if (auto v = r.get_strings(syn, "services_dirs")) {
+        for (const auto& [dir, pos] : *v) {
+            if (dir.empty())
+                r.error(pos, "services_dirs entries cannot be empty");
+            else
+                cfg.synology.services_dirs.push_back(resolve_path(dir, cfg.path));
+        }
+    } else if (cfg.synology.enabled) {
+        cfg.synology.services_dirs = default_services_dirs();
+    }
+}
+
+// [legacy] check_seconds: a whole number of seconds, at least 1 (0 would spin; there is no
+// "never": healing is the point of the check). A day at most keeps the timer's arithmetic sane.
+void parse_legacy(detail::TomlReader& r, const toml::table& leg, Config& cfg) {
+    r.check_keys(leg, {"check_seconds"}, "[legacy]");
+    const toml::node* n = leg.get("check_seconds");
+    if (!n)
+        return;
+    constexpr std::int64_t max_seconds = 86'400;
+    if (const auto* i = n->as_integer(); i && i->get() >= 1 && i->get() <= max_seconds)
+        cfg.legacy.check_seconds = static_cast<unsigned>(i->get());
+    else if (i)
+        r.error(r.pos(*n),
+                "check_seconds must be between 1 and 86400, not " + std::to_string(i->get()));
+    else
+        r.error(r.pos(*n),
+                "'check_seconds' must be an integer, not " + std::string(detail::type_name(*n)));
 }
 
 std::optional<Zone> parse_zone(detail::TomlReader& r, const toml::key& key,
                                const toml::node& node) {
     std::string name(key.str());
-    std::string where = "[zones." + name + "]";
+    std::string where = "[zones." + printable(name) + "]";
     if (!valid_zone_name(name)) {
         r.error(r.pos(key.source()),
-                "bad zone name '" + name + "': use [a-z0-9_-], at most 24 characters");
+                "bad zone name '" + printable(name) + "': use [a-z0-9_-], at most 24 characters");
         return std::nullopt;
     }
     const toml::table* zt = node.as_table();
@@ -200,11 +235,14 @@ std::optional<Zone> parse_zone(detail::TomlReader& r, const toml::key& key,
     z.name = name;
     z.pos = r.pos(key.source());
     if (auto ifs = r.get_strings(*zt, "interfaces")) {
+        // A set beside the list: searching the list for each name was quadratic (40,000
+        // names took seconds).
+        std::unordered_set<std::string_view> seen;
+        z.interfaces.reserve(ifs->size());
         for (const auto& [ifname, pos] : *ifs) {
             if (auto problem = interface_problem(ifname))
-                r.error(pos, "bad interface \"" + ifname + "\": " + *problem);
-            else if (std::find(z.interfaces.begin(), z.interfaces.end(), ifname) ==
-                     z.interfaces.end())
+                r.error(pos, "bad interface \"" + printable(ifname) + "\": " + *problem);
+            else if (seen.insert(ifname).second)
                 z.interfaces.push_back(ifname);
         }
     }
@@ -214,7 +252,7 @@ std::optional<Zone> parse_zone(detail::TomlReader& r, const toml::key& key,
             if (auto c = parse_cidr(net, &why))
                 z.sources.push_back(*c);
             else
-                r.error(pos, "bad source \"" + net + "\": " + why);
+                r.error(pos, "bad source \"" + printable(net) + "\": " + why);
         }
     }
     z.is_default = r.get_bool(*zt, "default").value_or(false);
@@ -240,7 +278,7 @@ void parse_zones(detail::TomlReader& r, const toml::table& root, const toml::tab
 std::optional<ServicePolicy> parse_policy(detail::TomlReader& r, const toml::key& key,
                                           const toml::node& node,
                                           const std::set<std::string, std::less<>>& zone_names) {
-    std::string where = "[services." + std::string(key.str()) + "]";
+    std::string where = "[services." + printable(key.str()) + "]";
     const toml::table* st = node.as_table();
     if (!st) {
         r.error(r.pos(node),
@@ -254,7 +292,7 @@ std::optional<ServicePolicy> parse_policy(detail::TomlReader& r, const toml::key
         pol.zones.emplace();
         for (const auto& [zone, pos] : *zs) {
             if (!zone_names.contains(zone)) {
-                r.error(pos, "unknown zone \"" + zone + "\"");
+                r.error(pos, "unknown zone \"" + printable(zone) + "\"");
                 continue;
             }
             pol.zones->push_back(zone);
@@ -268,7 +306,7 @@ std::optional<ServicePolicy> parse_policy(detail::TomlReader& r, const toml::key
                 pol.optional.push_back(*pr);
                 pol.optional_pos.push_back(pos);
             } else {
-                r.error(pos, "bad port '" + spec + "': " + why);
+                r.error(pos, "bad port '" + printable(spec) + "': " + why);
             }
         }
     }
@@ -290,8 +328,8 @@ void parse_always(detail::TomlReader& r, const toml::table& always, Config& cfg)
     if (!ids)
         return;
     for (const auto& [id, pos] : *ids) {
-        if (std::find(cfg.always.begin(), cfg.always.end(), id) != cfg.always.end())
-            continue;
+        if (!cfg.always_ids.insert(id).second)
+            continue; // listed twice: counts once
         cfg.always.push_back(id);
         cfg.always_pos.push_back(pos);
     }
@@ -309,6 +347,8 @@ Config parse_config_text(std::string_view text, const std::string& file) {
         parse_systemd(r, *sd, cfg);
     if (const toml::table* syn = r.get_table(root, "synology"))
         parse_synology(r, *syn, cfg);
+    if (const toml::table* leg = r.get_table(root, "legacy"))
+        parse_legacy(r, *leg, cfg);
     if (const toml::table* zones = r.get_table(root, "zones"))
         parse_zones(r, root, *zones, cfg);
     // After the zones: a policy may name only zones that exist.
@@ -337,11 +377,15 @@ bool covered_by(const PortRange& want, const std::vector<PortRange>& have) {
 } // namespace
 
 void validate(const Config& cfg, const Catalog& cat) {
+    // An empty catalogue makes every service "unknown"; say where it was looked for instead.
+    if (auto d = names_services_without_catalog(cfg, cat))
+        throw ConfigError({*d});
     std::vector<Diagnostic> diags;
     for (const auto& [id, pol] : cfg.services) {
         const Service* s = cat.find(id);
         if (!s) {
-            diags.push_back({pol.pos, "unknown service \"" + id + "\" (not in the catalogue)"});
+            diags.push_back(
+                {pol.pos, "unknown service \"" + printable(id) + "\" (not in the catalogue)"});
             continue;
         }
         for (std::size_t i = 0; i < pol.optional.size(); ++i) {
@@ -360,8 +404,8 @@ void validate(const Config& cfg, const Catalog& cat) {
     }
     for (std::size_t i = 0; i < cfg.always.size(); ++i)
         if (!cat.find(cfg.always[i]))
-            diags.push_back({cfg.always_pos[i],
-                             "unknown service \"" + cfg.always[i] + "\" (not in the catalogue)"});
+            diags.push_back({cfg.always_pos[i], "unknown service \"" + printable(cfg.always[i]) +
+                                                    "\" (not in the catalogue)"});
     if (!diags.empty())
         throw ConfigError(std::move(diags));
 }
@@ -372,6 +416,10 @@ Loaded load_all(const std::string& config_path, bool missing_ok) {
     if (!missing_ok || fs::exists(config_path, ec))
         l.config = load_config(config_path);
     l.catalog = load_catalog(l.config.catalog_dirs);
+    // DSM's .sc files ([synology] services_dirs): after the TOML catalogue, which wins.
+    if (!l.config.synology.services_dirs.empty())
+        add_sc_services(l.catalog, load_sc_services(l.config.synology.services_dirs,
+                                                    l.config.synology.packages_dir, &l.warnings));
     validate(l.config, l.catalog);
     return l;
 }

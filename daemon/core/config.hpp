@@ -5,6 +5,7 @@
 #include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "portcullis/net.hpp"
+#include "portcullis/paths.hpp"
 #include "portcullis/ports.hpp"
 #include "portcullis/table-layout.hpp"
 
@@ -12,13 +13,14 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace portcullis {
 
-inline constexpr std::string_view default_config_path = "/etc/portcullis/portcullis.toml";
+inline constexpr std::string_view default_config_path = paths::config_file;
 
 enum class OpenWhen { enabled, active, enabled_or_active };
 enum class BackendKind { automatic, nftables, legacy };
@@ -54,10 +56,10 @@ struct Config {
     Mode mode = Mode::monitor;
     std::string table = "portcullis";
     std::string bus = "system";
-    std::string state_dir = "/var/lib/portcullis";
+    std::string state_dir = std::string(paths::state_dir);
     BackendKind backend = BackendKind::automatic;
-    std::vector<std::string> catalog_dirs = {"/usr/share/portcullis/catalog.d",
-                                             "/etc/portcullis/catalog.d"};
+    std::vector<std::string> catalog_dirs = {std::string(paths::shipped_catalog_dir),
+                                             std::string(paths::local_catalog_dir)};
     struct {
         bool enabled = true;
         OpenWhen open_when = OpenWhen::enabled_or_active;
@@ -65,16 +67,27 @@ struct Config {
     struct {
         bool enabled = false;
         std::string packages_dir = "/var/packages";
+        // DSM's .sc port declarations to import (core/import-sc.hpp); unset, both of DSM's
+        // directories when enabled, none otherwise.
+        std::vector<std::string> services_dirs;
     } synology;
+    // The legacy (ipset + iptables) backend, which has no change events to heal from: how often it
+    // checks its sets and chain. Read at start.
+    struct {
+        unsigned check_seconds = 10;
+    } legacy;
 
     // In file order. With no [zones] at all there is one implicit zone "any" (see zones()).
     std::vector<Zone> declared_zones;
     std::map<std::string, ServicePolicy, std::less<>> services;
     std::vector<std::string> always;
     std::vector<SourcePos> always_pos;
+    // The same ids as a set, for lookups: the planner asks for every service.
+    std::set<std::string, std::less<>> always_ids;
 
     // The zones in effect: declared_zones, or the implicit "any".
     [[nodiscard]] std::vector<Zone> zones() const;
+    [[nodiscard]] bool is_always(std::string_view id) const { return always_ids.contains(id); }
     // The zones a service opens in: its [services.ID] zones, or the default zones.
     [[nodiscard]] std::vector<std::string> zones_for(std::string_view service_id) const;
 };
@@ -92,6 +105,9 @@ void validate(const Config& cfg, const Catalog& cat);
 struct Loaded {
     Config config;
     Catalog catalog;
+    // Problems in definitions other programs wrote (DSM's .sc files): each skipped only what
+    // it concerns, and none stops a load. The CLI prints them, the daemon logs them.
+    std::vector<Diagnostic> warnings;
 };
 // With missing_ok, a config file that does not exist means the built-in defaults (the daemon
 // and the CLI at the default path); otherwise it is an error.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "portcullis/net.hpp"
 
+#include "core/strings.hpp"
+
 #include <arpa/inet.h>
 #include <charconv>
 
@@ -26,14 +28,14 @@ std::optional<Cidr> parse_cidr(std::string_view text, std::string* why) {
     else if (inet_pton(AF_INET6, host.c_str(), c.addr.data()) == 1)
         c.family = AF_INET6;
     else
-        return fail("'" + host + "' is not an IPv4 or IPv6 address");
+        return fail("'" + printable(host) + "' is not an IPv4 or IPv6 address");
     unsigned max = c.family == AF_INET ? 32 : 128;
     unsigned prefix = max;
     if (slash != std::string_view::npos) {
         auto p = text.substr(slash + 1);
         auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
         if (p.empty() || ec != std::errc() || end != p.data() + p.size() || prefix > max)
-            return fail("bad prefix length '/" + std::string(p) + "' (0-" + std::to_string(max) +
+            return fail("bad prefix length '/" + printable(p) + "' (0-" + std::to_string(max) +
                         ")");
     }
     c.prefix = static_cast<std::uint8_t>(prefix);
@@ -41,8 +43,8 @@ std::optional<Cidr> parse_cidr(std::string_view text, std::string* why) {
     for (unsigned bit = prefix; bit < max; ++bit)
         masked.addr[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
     if (masked.addr != c.addr)
-        return fail("host bits are set in '" + std::string(text) + "' (did you mean " +
-                    masked.str() + "?)");
+        return fail("host bits are set in '" + printable(text) + "' (did you mean " + masked.str() +
+                    "?)");
     return c;
 }
 

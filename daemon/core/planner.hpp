@@ -68,6 +68,13 @@ struct Verdict {
 };
 Verdict decide(const Service& s, const Config& cfg, const Facts& facts, const Overrides& overrides);
 
+// One service's whole decision: decide(), and where it opens what when it is open. plan() is
+// this for every service, plus the sets.
+ServiceDecision decide_service(const Service& s, const Config& cfg, const Facts& facts,
+                               const Overrides& overrides);
+// Whether an open service's TCP ports get the ftp conntrack helper.
+bool opens_ftp_helper(const Service& s, const ServiceDecision& d);
+
 // The one diff of the daemon: what the backend must change in the kernel (the LayoutDiff part,
 // which every backend encodes as it is), and which services opened and closed (for the logs and
 // the Applied signal).

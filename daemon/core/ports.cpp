@@ -2,6 +2,7 @@
 #include "portcullis/ports.hpp"
 
 #include "core/string-table.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -39,9 +40,9 @@ bool parse_port(std::string_view s, std::uint16_t& out, std::string* why) {
     if (ec == std::errc::result_out_of_range && p == s.data() + s.size())
         v = 65536; // too many digits: report it as out of range below
     else if (ec != std::errc() || p != s.data() + s.size())
-        return fail(why, "'" + std::string(s) + "' is not a port number");
+        return fail(why, "'" + printable(s) + "' is not a port number");
     if (v < 1 || v > 65535)
-        return fail(why, "port " + std::string(s) + " is out of range 1-65535");
+        return fail(why, "port " + printable(s) + " is out of range 1-65535");
     out = static_cast<std::uint16_t>(v);
     return true;
 }
@@ -63,7 +64,7 @@ std::optional<PortRange> parse_port_range(std::string_view text, std::string* wh
     PortRange r;
     auto proto = proto_from_string(proto_word);
     if (proto != Proto::tcp && proto != Proto::udp) {
-        fail(why, "protocol must be tcp or udp, not '" + std::string(proto_word) + "'");
+        fail(why, "protocol must be tcp or udp, not '" + printable(proto_word) + "'");
         return std::nullopt;
     }
     r.proto = *proto;
@@ -77,7 +78,7 @@ std::optional<PortRange> parse_port_range(std::string_view text, std::string* wh
             !parse_port(numbers.substr(dash + 1), r.last, why))
             return std::nullopt;
         if (r.first > r.last) {
-            fail(why, "range " + std::string(numbers) + " ends before it starts");
+            fail(why, "range " + printable(numbers) + " ends before it starts");
             return std::nullopt;
         }
     }
@@ -130,6 +131,16 @@ void IntervalSet::add(Interval iv) {
 void IntervalSet::add(const IntervalSet& other) {
     for (const auto& iv : other.ivs_)
         add(iv);
+}
+
+std::optional<Interval> IntervalSet::remove_containing(std::uint16_t port) {
+    auto it = std::upper_bound(ivs_.begin(), ivs_.end(), port,
+                               [](std::uint16_t p, const Interval& a) { return p < a.first; });
+    if (it == ivs_.begin() || (--it)->last < port)
+        return std::nullopt;
+    Interval iv = *it;
+    ivs_.erase(it);
+    return iv;
 }
 
 bool IntervalSet::contains(std::uint16_t port) const {

@@ -3,6 +3,7 @@
 
 #include "core/strings.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -46,14 +47,127 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
     return n;
 }
 
+// toml++ 3.3.0 quotes a key defined twice from a buggy recording of the input: a quoted key
+// with escapes comes out garbled ('"k\k\u001b[2J" '). Quote the key as the file has it on the
+// line of the error instead.
+std::string fix_redefinition(std::string_view description, std::string_view text, unsigned line) {
+    constexpr std::string_view marker = "cannot redefine existing ";
+    auto at = description.find(marker);
+    auto quote = at == std::string_view::npos ? at : description.find('\'', at);
+    if (quote == std::string_view::npos || line == 0)
+        return std::string(description);
+    for (unsigned l = 1; l < line && !text.empty(); ++l) {
+        auto nl = text.find('\n');
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    }
+    std::string_view src = text.substr(0, text.find('\n'));
+    std::string_view key;
+    if (auto eq = src.find('='); eq != std::string_view::npos)
+        key = src.substr(0, eq);
+    else if (auto open = src.find('['), close = src.rfind(']');
+             open != std::string_view::npos && close != std::string_view::npos && open < close)
+        key = src.substr(open, close - open + 1);
+    while (!key.empty() && (key.front() == ' ' || key.front() == '\t'))
+        key.remove_prefix(1);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t'))
+        key.remove_suffix(1);
+    if (key.empty())
+        return std::string(description);
+    return std::string(description.substr(0, quote + 1)) + std::string(key) + "'";
+}
+
+} // namespace
+
+namespace {
+
+enum class LexState { normal, comment, basic, literal, ml_basic, ml_literal };
+
+// The guard's view of the TOML lexer: the state after text[i], and how many bytes it takes.
+// A quote opens a string only where TOML (and toml++) expects a key or a value (quoted: where
+// the caller says so); elsewhere it is part of a broken bare value, which toml++ reads as such,
+// and a non-ASCII character after it is outside any string.
+std::size_t lex_step(LexState& st, std::string_view text, std::size_t i, bool quoted) {
+    auto starts = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+    const char c = text[i];
+    const bool escape = c == '\\' && i + 1 < text.size() && text[i + 1] != '\n';
+    switch (st) {
+    case LexState::normal:
+        if (c == '#')
+            st = LexState::comment;
+        else if (!quoted)
+            return 1;
+        else if (starts("\"\"\"")) {
+            st = LexState::ml_basic;
+            return 3;
+        } else if (c == '"')
+            st = LexState::basic;
+        else if (starts("'''")) {
+            st = LexState::ml_literal;
+            return 3;
+        } else if (c == '\'')
+            st = LexState::literal;
+        return 1;
+    case LexState::comment:
+        if (c == '\n')
+            st = LexState::normal;
+        return 1;
+    case LexState::basic:
+        if (escape)
+            return 2;
+        if (c == '"' || c == '\n')
+            st = LexState::normal;
+        return 1;
+    case LexState::literal:
+        if (c == '\'' || c == '\n')
+            st = LexState::normal;
+        return 1;
+    case LexState::ml_basic:
+        if (escape)
+            return 2;
+        if (starts("\"\"\"")) {
+            st = LexState::normal;
+            return 3;
+        }
+        return 1;
+    case LexState::ml_literal:
+        if (starts("'''")) {
+            st = LexState::normal;
+            return 3;
+        }
+        return 1;
+    }
+    return 1;
+}
+
+// text[i] is the "[" of a table header (first on its line). toml++ 3.3.0 asserts unless what
+// follows "[" or "[[" and spaces is a bare key character, a quote, "]" or the end ("[=]",
+// "[/x]", "[" then a newline): the offset from i of what is there instead, if anything.
+std::optional<std::size_t> bad_header_start(std::string_view text, std::size_t i) {
+    std::size_t j = i + 1;
+    if (j < text.size() && text[j] == '[')
+        ++j;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t'))
+        ++j;
+    if (j >= text.size())
+        return std::nullopt;
+    const char c = text[j];
+    // (A control character there is reported as such when the guard reaches it.)
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '"' || c == '\'' || c == ']' ||
+              (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r');
+    return ok ? std::nullopt : std::optional<std::size_t>(j - i);
+}
+
 } // namespace
 
 std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::string& file) {
-    enum class State { normal, comment, basic, literal, ml_basic, ml_literal };
-    State st = State::normal;
+    LexState st = LexState::normal;
     unsigned line = 1, col = 1;
-    auto at = [&](std::string msg) { return Diagnostic{{file, line, col}, std::move(msg)}; };
-    auto starts = [&](std::size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
+    bool line_start = true; // nothing but blanks so far on this line
+    char last = '\n';       // the last character outside strings and comments, blanks aside
+    auto at = [&](std::string msg, std::size_t ahead = 0) {
+        return Diagnostic{{file, line, col + static_cast<unsigned>(ahead)}, std::move(msg)};
+    };
 
     for (std::size_t i = 0; i < text.size();) {
         unsigned char c = static_cast<unsigned char>(text[i]);
@@ -61,62 +175,42 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
             std::size_t n = utf8_length(text, i);
             if (n == 0)
                 return at("invalid UTF-8");
-            if (st == State::normal)
+            if (st == LexState::normal)
                 return at("non-ASCII character outside a string or comment");
-            if (st == State::ml_basic)
+            if (st == LexState::ml_basic)
                 return at(
                     "non-ASCII character in a multi-line basic string (use \"...\" or '''...''')");
             i += n;
             ++col;
+            line_start = false;
             continue;
         }
-        std::size_t step = 1;
-        switch (st) {
-        case State::normal:
-            if (c == '#')
-                st = State::comment;
-            else if (starts(i, "\"\"\"")) {
-                st = State::ml_basic;
-                step = 3;
-            } else if (c == '"')
-                st = State::basic;
-            else if (starts(i, "'''")) {
-                st = State::ml_literal;
-                step = 3;
-            } else if (c == '\'')
-                st = State::literal;
-            break;
-        case State::comment:
-            if (c == '\n')
-                st = State::normal;
-            break;
-        case State::basic:
-            if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n')
-                step = 2;
-            else if (c == '"' || c == '\n')
-                st = State::normal;
-            break;
-        case State::literal:
-            if (c == '\'' || c == '\n')
-                st = State::normal;
-            break;
-        case State::ml_basic:
-            if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n')
-                step = 2;
-            else if (starts(i, "\"\"\"")) {
-                st = State::normal;
-                step = 3;
-            }
-            break;
-        case State::ml_literal:
-            if (starts(i, "'''")) {
-                st = State::normal;
-                step = 3;
-            }
-            break;
+        if (st == LexState::normal && line_start && c == '[')
+            if (auto off = bad_header_start(text, i))
+                return at("a table header must begin with a name: letters, digits, '_' and '-', "
+                          "or a quoted name",
+                          *off);
+        // Keys start a line or follow '.', '{' or ','; values follow '=', '[' or ','.
+        const bool quoted =
+            line_start || std::string_view("=[{,.").find(last) != std::string_view::npos;
+        if (st == LexState::normal && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '#') {
+            // toml++ 3.3.0 asserts on "}" where an array expects a value ("a = [}]").
+            if (c == '}' && (last == '[' || last == ','))
+                return at("'}' where a value belongs (after '" + std::string(1, last) + "')");
+            last = static_cast<char>(c);
         }
+        std::size_t step = lex_step(st, text, i, quoted);
         for (std::size_t k = 0; k < step && i < text.size(); ++k, ++i) {
-            if (text[i] == '\n') {
+            const char b = text[i];
+            // TOML allows no raw control character but tab and line ends anywhere (strings
+            // spell them as escapes), and toml++ 3.3.0 asserts on some ("[" then 0x01).
+            if ((static_cast<unsigned char>(b) < 0x20 && b != '\t' && b != '\n' && b != '\r') ||
+                b == 0x7f)
+                return at("control character " + printable(text.substr(i, 1)) +
+                          " (TOML allows none; in a string, write it as an escape such as "
+                          "\\u0001)");
+            line_start = b == '\n' || (line_start && (b == ' ' || b == '\t' || b == '\r'));
+            if (b == '\n') {
                 ++line;
                 col = 1;
             } else {
@@ -133,7 +227,9 @@ toml::table TomlReader::parse(std::string_view text) {
     try {
         return toml::parse(text, file_);
     } catch (const toml::parse_error& e) {
-        throw ConfigError({pos(e.source()), std::string(e.description())});
+        SourcePos p = pos(e.source());
+        // The library's words may quote a whole key or value: escape and cut them like ours.
+        throw ConfigError({p, printable(fix_redefinition(e.description(), text, p.line), 200)});
     }
 }
 
@@ -158,7 +254,7 @@ void TomlReader::check_keys(const toml::table& tbl, std::initializer_list<std::s
             ok = ok || key.str() == a;
         if (!ok)
             error(pos(key.source()),
-                  "unknown key '" + std::string(key.str()) + "' in " + std::string(where));
+                  "unknown key '" + printable(key.str()) + "' in " + std::string(where));
     }
 }
 
@@ -189,10 +285,23 @@ std::optional<std::string> TomlReader::get_string(const toml::table& tbl, std::s
     const toml::node* n = tbl.get(key);
     if (!n)
         return std::nullopt;
-    if (auto s = n->value<std::string>(); s && n->is_string())
-        return s;
+    if (const auto* s = n->as_string())
+        return clean_string(*n, key, s->get());
     error(pos(*n),
           "'" + std::string(key) + "' must be a string, not " + std::string(type_name(*n)));
+    return std::nullopt;
+}
+
+std::optional<std::string> TomlReader::clean_string(const toml::node& n, std::string_view key,
+                                                    const std::string& value) {
+    auto bad = std::find_if(value.begin(), value.end(), [](char ch) {
+        auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == 0x7f;
+    });
+    if (bad == value.end())
+        return value;
+    error(pos(n), "'" + std::string(key) + "' cannot contain control characters (" +
+                      printable(std::string_view(&*bad, 1)) + "): \"" + printable(value) + "\"");
     return std::nullopt;
 }
 
@@ -222,7 +331,10 @@ TomlReader::get_strings(const toml::table& tbl, std::string_view key) {
     bool ok = true;
     for (const toml::node& el : *arr) {
         if (const auto* s = el.as_string()) {
-            out.emplace_back(s->get(), pos(el));
+            if (auto v = clean_string(el, key, s->get()))
+                out.emplace_back(std::move(*v), pos(el));
+            else
+                ok = false;
         } else {
             error(pos(el), "'" + std::string(key) + "' must contain only strings, not " +
                                std::string(type_name(el)));

@@ -20,7 +20,11 @@ namespace portcullis::detail {
 
 // Checks what toml++ 3.3.0 cannot be trusted with: invalid UTF-8, and non-ASCII code points
 // outside strings and comments or inside multi-line basic strings, which reach TOML_UNREACHABLE
-// in that version (upstream issues #190 and #295). Returns the first offence, if any.
+// in that version (upstream issues #190 and #295); raw control characters (all but tab, CR and
+// LF), which TOML forbids everywhere; and two shapes of invalid TOML on which the library
+// asserts in builds with assertions on (a table header that does not begin with a name, "[=]",
+// "[" then 0x01; a "}" where an array expects a value, "a = [}]"), found by fuzzing such a
+// build (tests/fuzz/fuzz-toml.cpp). Returns the first offence, if any.
 std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::string& file);
 
 class TomlReader {
@@ -45,7 +49,9 @@ public:
                     std::string_view where);
 
     // Typed getters. A missing key yields nullopt silently; a wrong type records an error and
-    // yields nullopt.
+    // yields nullopt. Strings with a control character are refused the same way, wherever they
+    // are read: no name, path, interface or id has one, and a NUL would cut a path short at
+    // the first C call (state_dir = "/x.toml\u0000/state" used to mean /x.toml).
     std::optional<std::string> get_string(const toml::table& tbl, std::string_view key);
     std::optional<bool> get_bool(const toml::table& tbl, std::string_view key);
     std::optional<std::vector<std::pair<std::string, SourcePos>>>
@@ -56,6 +62,10 @@ public:
     SourcePos key_pos(const toml::table& tbl, std::string_view key) const;
 
 private:
+    // value, or nullopt (and an error at n) when it has a control character.
+    std::optional<std::string> clean_string(const toml::node& n, std::string_view key,
+                                            const std::string& value);
+
     std::string file_;
     std::vector<Diagnostic> diags_;
 };

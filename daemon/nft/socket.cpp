@@ -90,7 +90,8 @@ void NftSocket::drain() {
     }
 }
 
-int NftSocket::send_batch(const Batch& b, std::string* message) {
+int NftSocket::send_batch(const Batch& b, std::string* message,
+                          std::map<std::uint32_t, int>* acks) {
     auto say = [&](std::string text) {
         if (message)
             *message = std::move(text);
@@ -139,6 +140,8 @@ int NftSocket::send_batch(const Batch& b, std::string* message) {
             const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
             std::uint32_t seq = nlh->nlmsg_seq;
             pending.erase(seq);
+            if (acks)
+                (*acks)[seq] = err->error;
             if (err->error == 0)
                 continue;
             if (seq == b.begin_seq() || seq == b.end_seq())

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,10 @@ public:
     // otherwise the first error as a negative errno, and *message says which message failed
     // and why ("NFT_MSG_NEWSETELEM lan_tcp: File exists"). An ack of 0 alone proves nothing:
     // earlier messages of a failed batch are acked 0 too, so success is all acks 0.
-    int send_batch(const Batch& b, std::string* message);
+    // With `acks`, the kernel's answer to each message goes there by sequence number (the probe
+    // sends a batch meant to fail, to learn which of its messages the kernel would take).
+    int send_batch(const Batch& b, std::string* message,
+                   std::map<std::uint32_t, int>* acks = nullptr);
 
     // A request (get or dump, NFT_MSG_GET*) whose replies are each given to on_reply. The
     // payload callback fills the request after its header. 0 or a negative errno (the kernel's,

@@ -31,6 +31,7 @@ public:
     // Unit names to follow ("ssh.service", or a template "openvpn-server@.service" meaning
     // every instance). May be called again at any time; the map is re-synchronised.
     virtual void set_patterns(std::vector<std::string> patterns) = 0;
+    // The map is whole whenever settling() is false (read it then).
     [[nodiscard]] virtual const std::map<std::string, UnitState, std::less<>>& units() const = 0;
     // Heard from systemd since the last (re)connect.
     [[nodiscard]] virtual bool connected() const = 0;

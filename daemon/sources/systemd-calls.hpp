@@ -18,8 +18,8 @@
 
 namespace portcullis {
 
-// What a call is for. link: Subscribe. resync: the lists and file states of a resync. refresh:
-// the few units of a refresh.
+// What a call is for. link: Subscribe and the unit search path. resync: the lists and file
+// states of a resync. refresh: the few units of a refresh.
 enum class CallGroup { link, resync, refresh };
 
 // A Manager method's arguments, in this order: states and patterns as "as" (the *ByPatterns
@@ -45,12 +45,16 @@ public:
     // is there or it is not, and a session bus may list it as activatable); done gets the reply
     // or the error. Returns 0, or a negative errno when nothing was sent (-ENOTCONN: no bus).
     int call(sd_bus* bus, CallGroup group, const char* member, const ManagerArgs& args, Reply done);
+    // The same for org.freedesktop.DBus.Properties.Get of one Manager property.
+    int get_property(sd_bus* bus, CallGroup group, const char* property, Reply done);
 
     // Drops the outstanding calls of a group, or all of them: their replies are never seen
     // (unreferencing a pending call's slot cancels it).
     void cancel(CallGroup group);
     void clear() { calls_.clear(); }
     [[nodiscard]] bool empty() const { return calls_.empty(); }
+    // Calls of this group are outstanding.
+    [[nodiscard]] bool pending(CallGroup group) const;
 
 private:
     struct Call {
@@ -61,6 +65,7 @@ private:
         bus::SlotPtr slot;
     };
 
+    int send(sd_bus* bus, CallGroup group, sd_bus_message* msg, Reply done);
     static int reply_trampoline(sd_bus_message* m, void* userdata, sd_bus_error* e);
 
     std::function<void()> handler_failed_;

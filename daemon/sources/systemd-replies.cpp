@@ -88,6 +88,21 @@ int read_unit_files(sd_bus_message* m, const UnitTable& table,
     return sd_bus_message_exit_container(m);
 }
 
+int read_unit_path(sd_bus_message* m, std::vector<std::string>* out) {
+    int r = sd_bus_message_enter_container(m, 'v', "as");
+    if (r < 0)
+        return r;
+    char** strv = nullptr;
+    if ((r = sd_bus_message_read_strv(m, &strv)) < 0)
+        return r;
+    for (char** p = strv; p && *p; ++p) {
+        out->emplace_back(*p);
+        free(*p); // NOLINT(cppcoreguidelines-no-malloc): sd-bus allocates with malloc
+    }
+    free(strv); // NOLINT(cppcoreguidelines-no-malloc)
+    return sd_bus_message_exit_container(m);
+}
+
 int read_unit_properties(sd_bus_message* m, UnitPropertiesChange* out) {
     const char* interface = nullptr;
     int r = sd_bus_message_read(m, "s", &interface);

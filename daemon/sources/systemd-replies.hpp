@@ -29,6 +29,10 @@ int read_unit_list(sd_bus_message* m, const UnitTable& table,
 int read_unit_files(sd_bus_message* m, const UnitTable& table,
                     std::map<std::string, std::string>* out);
 
+// Reads the reply to Properties.Get(Manager, "UnitPath"), a variant holding "as": the
+// directories systemd loads units from, in its order. Returns >= 0 or a negative errno.
+int read_unit_path(sd_bus_message* m, std::vector<std::string>* out);
+
 // PropertiesChanged(s interface, a{sv} changed, as invalidated), as far as the watcher cares.
 struct UnitPropertiesChange {
     std::string interface;

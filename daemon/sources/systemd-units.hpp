@@ -8,6 +8,7 @@
 
 #include "portcullis/facts.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ public:
     [[nodiscard]] const std::vector<std::string>& patterns() const { return patterns_; }
     // True for a concrete unit name selected by a pattern (never for a template itself).
     [[nodiscard]] bool matches(std::string_view unit) const;
+    // The units of the map that a template ("foo@.service") selects.
+    [[nodiscard]] std::vector<std::string> instances_of(std::string_view template_name) const;
 
     // A snapshot of loaded units and their ActiveState, from ListUnits*. scope says which names
     // the snapshot speaks for: null for "every selected unit" (a full resync), otherwise the
@@ -56,6 +59,9 @@ public:
     void unit_unloaded(std::string_view unit);
 
     [[nodiscard]] const Map& units() const { return units_; }
+    // A 64-bit digest (FNV-1a) of the whole map: equal maps give equal values, and different
+    // ones the same value with odds of 2^-64.
+    [[nodiscard]] std::uint64_t fingerprint() const;
 
 private:
     UnitState* entry(std::string_view unit); // creates a selected unit's entry

@@ -66,10 +66,7 @@ constexpr const char* match_units =
 // the manager commits a few times, not a hundred.
 constexpr std::uint64_t publish_holdoff_ms = 50;
 constexpr unsigned publish_burst = 3;
-constexpr std::uint64_t backoff_first_ms = 100;
 constexpr std::uint64_t backoff_max_ms = 5000;
-
-using Loaded = std::vector<std::pair<std::string, std::string>>;
 
 // Errors that no reconnect can fix: a malformed address, or no address at all for "user".
 bool fatal_open_error(int r) {
@@ -150,7 +147,9 @@ void SystemdWatcher::drop_connection() {
     bus_.reset();
     link_ = Link::down;
     reloading_ = false;
+    synced_ = false;
     rs_ = {};
+    dirs_.stop(); // watched again once subscribed
 }
 
 // The connection is unusable. Replies still pending on it will never come (BusLoop stops at
@@ -159,7 +158,7 @@ void SystemdWatcher::connection_failed() {
     calls_.clear();
     link_ = Link::down;
     reloading_ = false;
-    resync_wanted_ = false;
+    resync_wanted_ = light_wanted_ = files_changed_ = reloaded_ = false;
     refresh_wanted_.clear();
     schedule_retry();
     kick();
@@ -202,7 +201,7 @@ void SystemdWatcher::arm_work(std::uint64_t delay_ms) {
 void SystemdWatcher::work() {
     send_queries();
     publish_held_ = false;
-    if (queries_pending() || table_.units() == published_)
+    if (queries_pending() || table_.fingerprint() == published_)
         return;
     publish();
 }
@@ -210,13 +209,23 @@ void SystemdWatcher::work() {
 void SystemdWatcher::send_queries() {
     if (link_ != Link::up)
         return;
-    if (resync_wanted_) {
-        resync_wanted_ = false;
-        refresh_wanted_.clear(); // a resync looks at every unit
-        start_resync();
-    } else if (!refresh_wanted_.empty()) {
-        start_refresh();
+    if (files_changed_ || reloaded_)
+        target_changes();
+    // One resync at a time: a cancelled call is still computed, and a full resync is seconds
+    // of systemd's time with thousands of units. One wanted meanwhile waits for it (and then
+    // stands for every reason to resync that came in the meantime).
+    if (!calls_.pending(CallGroup::resync)) {
+        if (resync_wanted_) {
+            resync_wanted_ = light_wanted_ = false;
+            refresh_wanted_.clear(); // a full resync looks at every unit
+            start_resync(true);
+        } else if (light_wanted_) {
+            light_wanted_ = false;
+            start_resync(false);
+        }
     }
+    if (!refresh_wanted_.empty())
+        start_refresh();
 }
 
 // The map changed and is complete: announce it now, or once the pacer allows.
@@ -226,20 +235,24 @@ void SystemdWatcher::publish() {
         arm_work(wait_ms);
         return;
     }
-    published_ = table_.units();
+    published_ = table_.fingerprint();
     if (on_change_)
         on_change_(); // last: it may reconfigure or even destroy the watcher
 }
 
 bool SystemdWatcher::queries_pending() const {
     return !calls_.empty() || reloading_ ||
-           (link_ == Link::up && (resync_wanted_ || !refresh_wanted_.empty()));
+           (link_ == Link::up && (resync_wanted_ || light_wanted_ || files_changed_ || reloaded_ ||
+                                  !refresh_wanted_.empty()));
 }
 
 // A held publication counts: the map is about to be announced, and a manager that commits now
 // would commit again in a moment.
 bool SystemdWatcher::settling() const {
-    return queries_pending() || publish_held_;
+    // A failed query's retry is pending before the first resync of this connection came in
+    // whole: the map is known to be incomplete, and committing it would close what is open.
+    return queries_pending() || publish_held_ ||
+           (link_ == Link::up && !synced_ && retry_timer_ && timer_active(retry_timer_));
 }
 
 // --- queries ---
@@ -276,141 +289,6 @@ int SystemdWatcher::call(CallGroup g, const char* member, const ManagerArgs& arg
     return calls_.call(bus_.get(), g, member, args, std::move(done));
 }
 
-void SystemdWatcher::subscribe() {
-    calls_.cancel(CallGroup::link);
-    link_ = Link::subscribing;
-    if (call(CallGroup::link, "Subscribe", {}, [this](sd_bus_message* m) { subscribe_done(m); }) <
-        0)
-        connection_failed();
-}
-
-void SystemdWatcher::subscribe_done(sd_bus_message* m) {
-    const sd_bus_error* e = sd_bus_message_get_error(m);
-    if (e && !already_subscribed(e)) {
-        if (!manager_absent(e))
-            return connection_failed();
-        // The bus works; systemd is simply not there. NameOwnerChanged brings it.
-        backoff_ms_ = backoff_first_ms;
-        link_ = Link::waiting;
-        return;
-    }
-    backoff_ms_ = backoff_first_ms;
-    link_ = Link::up;
-    resync_wanted_ = true;
-}
-
-void SystemdWatcher::start_resync() {
-    calls_.cancel(CallGroup::resync);
-    rs_ = {};
-    if (table_.patterns().empty()) {
-        table_.apply_loaded({}, nullptr); // nothing is selected: the map is empty
-        return;
-    }
-    const auto globs = unit_globs(table_.patterns());
-    const std::vector<std::string> no_states;
-    const ManagerArgs args =
-        legacy_ ? ManagerArgs{} : ManagerArgs{.states = &no_states, .patterns = &globs};
-    const bool was_legacy = legacy_;
-    int r = call(CallGroup::resync, legacy_ ? "ListUnits" : "ListUnitsByPatterns", args,
-                 [this, was_legacy](sd_bus_message* m) { resync_list_done(m, was_legacy); });
-    if (r >= 0)
-        r = call(CallGroup::resync, legacy_ ? "ListUnitFiles" : "ListUnitFilesByPatterns", args,
-                 [this, was_legacy](sd_bus_message* m) { resync_files_done(m, was_legacy); });
-    if (r < 0)
-        connection_failed();
-}
-
-// A list call of a resync failed. A systemd before v230 lacks the *ByPatterns methods: ask again
-// with ListUnits/ListUnitFiles and filter here, from now on. Anything else: query_failed().
-void SystemdWatcher::resync_list_failed(const sd_bus_error* e, bool was_legacy) {
-    if (!was_legacy && method_unknown(e)) {
-        legacy_ = true;
-        resync_wanted_ = true;
-        return;
-    }
-    query_failed();
-}
-
-void SystemdWatcher::resync_list_done(sd_bus_message* m, bool was_legacy) {
-    if (const sd_bus_error* e = sd_bus_message_get_error(m))
-        return resync_list_failed(e, was_legacy);
-    Loaded loaded;
-    if (read_unit_list(m, table_, &loaded) < 0)
-        return query_failed();
-    table_.apply_loaded(loaded, nullptr);
-    for (auto& kv : loaded)
-        rs_.loaded.push_back(std::move(kv.first));
-    rs_.have_loaded = true;
-    resync_lists_done();
-}
-
-void SystemdWatcher::resync_files_done(sd_bus_message* m, bool was_legacy) {
-    if (const sd_bus_error* e = sd_bus_message_get_error(m))
-        return resync_list_failed(e, was_legacy);
-    if (read_unit_files(m, table_, &rs_.files) < 0)
-        return query_failed();
-    rs_.have_files = true;
-    resync_lists_done();
-}
-
-void SystemdWatcher::resync_lists_done() {
-    if (!rs_.have_loaded || !rs_.have_files)
-        return;
-    // GetUnitFileState reads the disk, never loads a unit.
-    for (const auto& name : table_.apply_unit_files(rs_.files, rs_.loaded))
-        ask_file_state(name, CallGroup::resync);
-}
-
-// One unit, or a few, appeared or changed without us knowing its file state. ListUnitsByPatterns
-// with the exact names (not LoadUnit, GetUnit + Get, or ListUnitsByNames: those load a unit
-// that is not loaded, and loading makes systemd send UnitNew again, for ever).
-void SystemdWatcher::start_refresh() {
-    std::vector<std::string> names(refresh_wanted_.begin(), refresh_wanted_.end());
-    refresh_wanted_.clear();
-    const std::vector<std::string> no_states;
-    const ManagerArgs args =
-        legacy_ ? ManagerArgs{} : ManagerArgs{.states = &no_states, .patterns = &names};
-    int r = call(CallGroup::refresh, legacy_ ? "ListUnits" : "ListUnitsByPatterns", args,
-                 [this, names](sd_bus_message* m) {
-                     if (sd_bus_message_is_method_error(m, nullptr))
-                         return query_failed();
-                     Loaded loaded;
-                     if (read_unit_list(m, table_, &loaded) < 0)
-                         return query_failed();
-                     table_.apply_loaded(loaded, &names); // speaks for these names only
-                 });
-    if (r < 0)
-        return connection_failed();
-    for (const auto& name : names)
-        ask_file_state(name, CallGroup::refresh);
-}
-
-void SystemdWatcher::ask_file_state(const std::string& name, CallGroup g) {
-    int r = call(g, "GetUnitFileState", {.unit = name.c_str()}, [this, name](sd_bus_message* m) {
-        if (const sd_bus_error* e = sd_bus_message_get_error(m)) {
-            if (no_unit_file(e))
-                table_.set_file_state(name, "");
-            else
-                query_failed();
-            return;
-        }
-        const char* state = nullptr;
-        if (sd_bus_message_read(m, "s", &state) < 0)
-            return query_failed();
-        table_.set_file_state(name, state);
-    });
-    if (r < 0)
-        connection_failed();
-}
-
-// A query failed for a reason that says nothing about the units. Keep the map and look again
-// after a backoff; if systemd went away, NameOwnerChanged starts over sooner.
-void SystemdWatcher::query_failed() {
-    calls_.cancel(CallGroup::resync);
-    calls_.cancel(CallGroup::refresh);
-    schedule_retry();
-}
-
 // --- signals ---
 
 template <void (SystemdWatcher::*handler)(sd_bus_message*)>
@@ -438,7 +316,7 @@ void SystemdWatcher::on_owner_changed(sd_bus_message* m) {
         calls_.cancel(CallGroup::resync);
         calls_.cancel(CallGroup::refresh);
         refresh_wanted_.clear();
-        resync_wanted_ = false;
+        resync_wanted_ = light_wanted_ = files_changed_ = reloaded_ = false;
         reloading_ = false;
         link_ = Link::waiting;
         return;
@@ -465,11 +343,11 @@ void SystemdWatcher::on_manager_signal(sd_bus_message* m) {
         // superseded by the resync that follows Reloading(false).
         reloading_ = active != 0;
         if (!reloading_)
-            resync_wanted_ = true;
+            reloaded_ = true;
     } else if (std::strcmp(member, "UnitFilesChanged") == 0) {
-        // enable/disable/mask/link/preset: which files changed is not said. A resync re-reads
-        // every file state of the selected units.
-        resync_wanted_ = true;
+        // enable/disable/mask/link/preset: which files changed is not said; the watched unit
+        // directories tell (target_changes(), at the end of the batch).
+        files_changed_ = true;
     } else if (following && std::strcmp(member, "UnitNew") == 0) {
         const char *id, *path;
         if (sd_bus_message_read(m, "so", &id, &path) >= 0 && table_.matches(id))

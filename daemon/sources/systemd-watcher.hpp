@@ -6,7 +6,9 @@
 // It knows nothing of catalogues, ports or nftables. This class is the state machine (connect,
 // subscribe, resync, refresh, signals, reexec); the parts it drives live beside it:
 // systemd-calls.hpp (the outstanding calls), systemd-replies.hpp (reading systemd's messages),
-// systemd-units.hpp (the unit map and its rules), publish-pacer.hpp (pacing on_change).
+// systemd-units.hpp (the unit map and its rules), publish-pacer.hpp (pacing on_change),
+// unit-dirs.hpp (which unit files changed). Its queries, and which ones a change calls for,
+// are in systemd-queries.cpp.
 // The manager sees it only as a UnitSource (make_systemd_source).
 #pragma once
 
@@ -16,6 +18,7 @@
 #include "sources/source.hpp"
 #include "sources/systemd-calls.hpp"
 #include "sources/systemd-units.hpp"
+#include "sources/unit-dirs.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -50,6 +53,7 @@ public:
     int start() override;
 
     // Concrete unit name -> state, for every unit matching the patterns that systemd knows.
+    // Whole whenever settling() is false; meanwhile a resync may be half applied to it.
     [[nodiscard]] const std::map<std::string, UnitState, std::less<>>& units() const override {
         return table_.units();
     }
@@ -84,8 +88,10 @@ private:
     int call(CallGroup g, const char* member, const ManagerArgs& args, SystemdCalls::Reply done);
     void subscribe();
     void subscribe_done(sd_bus_message* m);
-    void start_resync();
-    void resync_list_done(sd_bus_message* m, bool was_legacy);
+    void unit_path_done(sd_bus_message* m);
+    void target_changes();
+    void start_resync(bool full);
+    void resync_list_done(sd_bus_message* m, bool was_legacy, bool full);
     void resync_files_done(sd_bus_message* m, bool was_legacy);
     void resync_list_failed(const sd_bus_error* e, bool was_legacy);
     void resync_lists_done();
@@ -101,11 +107,15 @@ private:
     static int signal_trampoline(sd_bus_message* m, void* userdata, sd_bus_error* e);
     static int match_installed(sd_bus_message* m, void* userdata, sd_bus_error* e);
 
+    static constexpr std::uint64_t backoff_first_ms = 100;
+
     uv_loop_t* loop_;
     std::string bus_spec_;
     std::function<void()> on_change_;
     UnitTable table_;
-    UnitTable::Map published_; // what on_change last announced
+    // What on_change last announced, as UnitTable::fingerprint(): a resync that finds what
+    // was known announces nothing, without a second copy of thousands of units.
+    std::uint64_t published_ = UnitTable().fingerprint();
 
     // Start order; drop_connection() and the destructor tear down in reverse.
     UvPtr<uv_timer_t> retry_timer_; // armed only after a failure: reconnect or resync again
@@ -118,8 +128,13 @@ private:
     Link link_ = Link::down;
     bool started_ = false;
     bool reloading_ = false;     // between Reloading(true) and Reloading(false)
+    bool synced_ = false;        // a full resync of this connection came in whole
     bool legacy_ = false;        // systemd without the *ByPatterns methods (before v230)
-    bool resync_wanted_ = false; // folded into one resync at the end of the batch
+    bool resync_wanted_ = false; // a full resync, folded into one at the end of the batch
+    bool light_wanted_ = false;  // the loaded units only (after a reload)
+    bool files_changed_ = false; // UnitFilesChanged in this batch
+    bool reloaded_ = false;      // Reloading(false) in this batch
+    UnitDirs dirs_;              // which unit files changed (sources/unit-dirs.hpp)
     std::set<std::string, std::less<>> refresh_wanted_; // units to look up at the end of a batch
     std::uint64_t backoff_ms_;
     PublishPacer pacer_;

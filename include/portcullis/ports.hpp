@@ -53,6 +53,8 @@ public:
 
     void add(Interval iv);
     void add(const IntervalSet& other);
+    // Removes the interval that holds port and returns it; nullopt when no interval does.
+    std::optional<Interval> remove_containing(std::uint16_t port);
     [[nodiscard]] bool contains(std::uint16_t port) const;
     // True when every port of iv is in the set.
     [[nodiscard]] bool covers(Interval iv) const;

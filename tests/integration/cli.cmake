@@ -18,3 +18,10 @@ set_tests_properties("cli: print-catalog lists every seed port fact"
                      PROPERTIES LABELS cli)
 set_tests_properties("cli: print-ruleset loads into nft and lists back identically"
                      PROPERTIES LABELS "cli;integration" SKIP_RETURN_CODE 77)
+
+# Config and catalogue paths that are not regular files, a NUL in a path, a dangling link.
+add_test(NAME "cli: bad files are errors naming the file, exit 78, never a hang"
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli/bad-files.sh
+                 $<TARGET_FILE:portcullisd> ${CMAKE_SOURCE_DIR})
+set_tests_properties("cli: bad files are errors naming the file, exit 78, never a hang"
+                     PROPERTIES LABELS cli TIMEOUT 120)

@@ -19,7 +19,8 @@ set(PORTCULLIS_SYSTEMD_TESTS
   bus-restart
   burst
   fake-manager
-  harness-netns)
+  harness-netns
+  targeted)
 foreach(name ${PORTCULLIS_SYSTEMD_TESTS})
   add_test(NAME "integration: systemd ${name}"
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/systemd/test-${name}.sh)

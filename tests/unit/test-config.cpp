@@ -43,10 +43,12 @@ TEST_CASE("an empty config is all safe defaults", "[config]") {
     CHECK(c.mode == Mode::monitor); // installing must never lock anyone out
     CHECK(c.table == "portcullis");
     CHECK(c.bus == "system");
-    CHECK(c.state_dir == "/var/lib/portcullis");
+    // The built-in paths come from the install prefix (portcullis/paths.hpp); the install and
+    // package tests check where an installed daemon looks.
+    CHECK(c.state_dir == paths::state_dir);
     CHECK(c.backend == BackendKind::automatic);
-    CHECK(c.catalog_dirs ==
-          std::vector<std::string>{"/usr/share/portcullis/catalog.d", "/etc/portcullis/catalog.d"});
+    CHECK(c.catalog_dirs == std::vector<std::string>{std::string(paths::shipped_catalog_dir),
+                                                     std::string(paths::local_catalog_dir)});
     CHECK(c.systemd.enabled);
     CHECK(c.systemd.open_when == OpenWhen::enabled_or_active);
     CHECK_FALSE(c.synology.enabled);

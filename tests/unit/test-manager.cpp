@@ -306,3 +306,123 @@ TEST_CASE("someone else's change to the table is repaired", "[manager][heal]") {
     f.spin();
     CHECK(f.backend->repairs == 1);
 }
+
+// --- SetOverride is an order: in the kernel before it returns, whatever the watchers do ---
+
+TEST_CASE("an override is in the kernel when the call returns, even while systemd settles",
+          "[manager][overrides]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    REQUIRE(f.backend->commits.size() == 1);
+    // A resync is under way (with thousands of units it takes seconds): watcher-driven
+    // changes wait for it, an explicit order does not.
+    f.units->is_settling = true;
+    std::string err;
+    CHECK(f.m->set_override("web", "open", &err) == OverrideResult::ok);
+    REQUIRE(f.backend->commits.size() == 2);
+    CHECK(tcp(f.backend->commits[1]) == std::vector<Interval>{{22, 22}, {80, 80}, {443, 443}});
+    CHECK(f.m->state().service("web")->reason == "override");
+    CHECK(f.m->set_override("web", "closed", &err) == OverrideResult::ok);
+    REQUIRE(f.backend->commits.size() == 3);
+    CHECK(tcp(f.backend->commits[2]) == std::vector<Interval>{{22, 22}});
+}
+
+TEST_CASE("an override while settling uses what the watcher last said whole",
+          "[manager][overrides]") {
+    Fixture f;
+    f.dir.write("catalog.d/20.toml", "[[service]]\nid = \"db\"\nname = \"DB\"\n"
+                                     "ports = [\"5432/tcp\"]\nunits = [\"db.service\"]\n");
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    // Half a resync: db.service is in the map already, its resync not finished.
+    f.units->is_settling = true;
+    f.set_unit("db.service", {"enabled", "inactive"}, false);
+    std::string err;
+    CHECK(f.m->set_override("web", "open", &err) == OverrideResult::ok);
+    REQUIRE(f.backend->commits.size() == 2);
+    CHECK(tcp(f.backend->commits[1]) == std::vector<Interval>{{22, 22}, {80, 80}, {443, 443}});
+    // The resync ends and says so: now db opens.
+    f.units->is_settling = false;
+    f.units->on_change();
+    f.spin();
+    REQUIRE(f.backend->commits.size() == 3);
+    CHECK(tcp(f.backend->commits[2]) ==
+          std::vector<Interval>{{22, 22}, {80, 80}, {443, 443}, {5432, 5432}});
+}
+
+TEST_CASE("an override before the first commit is refused and changes nothing",
+          "[manager][overrides]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.units->is_connected = false; // systemd not heard yet: no first commit
+    f.spin();
+    REQUIRE(f.backend->commits.empty());
+    std::string err;
+    CHECK(f.m->set_override("web", "open", &err) == OverrideResult::not_ready);
+    CHECK(err.find("has not applied its first ruleset yet") != std::string::npos);
+    CHECK(f.m->overrides().empty());
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "state" / "overrides.toml"));
+}
+
+TEST_CASE("an override the kernel refuses is put back, in the file too", "[manager][overrides]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    std::string err;
+    REQUIRE(f.m->set_override("web", "open", &err) == OverrideResult::ok);
+    f.backend->fail_next = -EEXIST;
+    CHECK(f.m->set_override("web", "closed", &err) == OverrideResult::io_error);
+    CHECK(err == "not applied: applying the ruleset: NFT_MSG_NEWSETELEM any_tcp: File exists; "
+                 "nothing was changed");
+    CHECK(f.m->overrides() == Overrides{{"web", Override::open}});
+    CHECK(load_overrides((f.dir.path() / "state").string()) == Overrides{{"web", Override::open}});
+    CHECK(f.m->state().service("web")->open);
+}
+
+// --- overrides.toml is state: a damaged one never stops the daemon ---
+
+TEST_CASE("a damaged overrides file is moved aside and the daemon starts with what parses",
+          "[manager][overrides]") {
+    Fixture f;
+    // Cut short in the middle of a line, as a full disk or a crash can leave it.
+    f.dir.write("state/overrides.toml", "[overrides]\nweb = \"open\"\nssh = \"clo");
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    REQUIRE(f.backend->commits.size() == 1);
+    CHECK(f.m->overrides() == Overrides{{"web", Override::open}});
+    CHECK(f.m->state().service("web")->reason == "override");
+    CHECK(f.m->last_error().find("state/overrides.toml: damaged (") != std::string::npos);
+    CHECK(f.m->last_error().find("kept 1 override(s) that parse") != std::string::npos);
+    // The damaged file is kept beside, and a good one is in its place.
+    int aside = 0;
+    for (const auto& e : std::filesystem::directory_iterator(f.dir.path() / "state"))
+        aside += e.path().filename().string().starts_with("overrides.toml.corrupt-") ? 1 : 0;
+    CHECK(aside == 1);
+    CHECK(load_overrides((f.dir.path() / "state").string()) == Overrides{{"web", Override::open}});
+}
+
+// --- changes cost what they touch, and land where a whole plan would ---
+
+TEST_CASE("step by step, the committed state is what a whole plan says", "[manager][live]") {
+    Fixture f("");
+    f.dir.write("catalog.d/20.toml",
+                "[[service]]\nid = \"a\"\nname = \"A\"\nports = [\"80/tcp\"]\n"
+                "units = [\"a@.service\"]\n[[service]]\nid = \"b\"\nname = \"B\"\n"
+                "ports = [\"80-81/tcp\", \"53/udp\"]\nunits = [\"b.service\"]\n");
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    const std::vector<std::pair<std::string, UnitState>> steps = {
+        {"a@x.service", {"enabled", "inactive"}}, {"b.service", {"disabled", "active"}},
+        {"nginx.service", {"enabled", "active"}}, {"a@x.service", {"disabled", "inactive"}},
+        {"b.service", {"disabled", "inactive"}},  {"a@y.service", {"", "active"}},
+    };
+    for (const auto& [unit, st] : steps) {
+        f.set_unit(unit, st);
+        f.spin();
+        Facts facts;
+        facts.units = f.units->map;
+        CHECK(f.m->state() == plan(f.m->config(), f.m->catalog(), facts, f.m->overrides()));
+    }
+    CHECK(f.m->state().open_services() == std::vector<std::string>{"a", "web"});
+}

@@ -29,8 +29,9 @@ TEST_CASE("templates are told apart from instances and plain units", "[systemd]"
 }
 
 TEST_CASE("patterns become fnmatch globs for the *ByPatterns calls", "[systemd]") {
+    // Sorted, each once.
     CHECK(unit_globs({"ssh.service", "openvpn-server@.service", "ssh.service"}) ==
-          std::vector<std::string>{"ssh.service", "openvpn-server@*.service"});
+          std::vector<std::string>{"openvpn-server@*.service", "ssh.service"});
     CHECK(unit_globs({}).empty());
 }
 
@@ -153,4 +154,42 @@ TEST_CASE("new patterns drop the units they no longer select", "[systemd]") {
     CHECK(t.units().empty());
     t.set_file_state("a.service", "enabled");
     CHECK(t.units().empty());
+}
+
+TEST_CASE("matching thousands of patterns is a lookup, with the same answers", "[systemd]") {
+    UnitTable t;
+    std::vector<std::string> patterns;
+    for (int i = 4999; i >= 0; --i)
+        patterns.push_back("svc" + std::to_string(i) + ".service");
+    patterns.push_back("vpn@.service");
+    patterns.push_back("x@.b.service");
+    t.set_patterns(patterns);
+    CHECK(t.matches("svc0.service"));
+    CHECK(t.matches("svc4999.service"));
+    CHECK_FALSE(t.matches("svc5000.service"));
+    CHECK(t.matches("vpn@home.service"));
+    CHECK_FALSE(t.matches("vpn@.service"));
+    CHECK_FALSE(t.matches("vpn@a.b.service"));
+    CHECK(t.matches("x@y.b.service"));
+    for (const char* u : {"vpn@home.service", "svc1.service", "vpn@x.service", "ssh.service"})
+        t.set_file_state(u, "enabled");
+    CHECK(t.instances_of("vpn@.service") ==
+          std::vector<std::string>{"vpn@home.service", "vpn@x.service"});
+    CHECK(t.instances_of("svc1.service").empty());
+}
+
+TEST_CASE("the fingerprint tells maps apart", "[systemd]") {
+    UnitTable a, b;
+    a.set_patterns({"x.service", "y.service"});
+    b.set_patterns({"x.service", "y.service"});
+    CHECK(a.fingerprint() == b.fingerprint());
+    a.set_file_state("x.service", "enabled");
+    CHECK(a.fingerprint() != b.fingerprint());
+    b.set_file_state("x.service", "enabled");
+    CHECK(a.fingerprint() == b.fingerprint());
+    a.set_active_state("x.service", "active");
+    b.set_active_state("x.service", "activ");
+    CHECK(a.fingerprint() != b.fingerprint());
+    b.set_active_state("x.service", "active");
+    CHECK(a.fingerprint() == b.fingerprint());
 }

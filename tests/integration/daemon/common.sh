@@ -40,6 +40,9 @@ mode = "$mode"
 bus = "${PC_SESSION_BUS:-${PC_BUS_ADDRESS:-user}}"
 catalog_dirs = ["$PC_TMP/catalog.d"]
 state_dir = "$PC_TMP/portcullis-state"
+backend = "$DM_BACKEND"
+[legacy]
+check_seconds = $DM_CHECK_SECONDS
 [systemd]
 open_when = "$open_when"
 CFG
@@ -131,3 +134,100 @@ dm_nft() { nsenter "--net=/run/netns/$PC_NETNS" -- nft "$@"; }
 
 # The daemon's API on the session bus, as an admin would call it.
 dm_prop() { pc_busctl get-property org.portcullis1 /org/portcullis1 org.portcullis1.Manager "$@"; }
+
+# --- the backend under test ---------------------------------------------------------------------
+# Every daemon test runs twice (tests/integration/daemon.cmake): PORTCULLIS_BACKEND=nftables and
+# =legacy (ip sets + iptables-legacy). These helpers look at the firewall the way an admin of that
+# backend would: nft, or ipset and iptables-legacy-save.
+DM_BACKEND=${PORTCULLIS_BACKEND:-nftables}
+case $DM_BACKEND in
+nftables | legacy) ;;
+*)
+    echo "PORTCULLIS_BACKEND must be nftables or legacy, not '$DM_BACKEND'" >&2
+    exit 2
+    ;;
+esac
+# Legacy iptables and ipset send no events: the daemon checks every check_seconds (1 in tests),
+# so a repair takes up to that plus the check itself. nftables repairs on the event.
+DM_CHECK_SECONDS=1
+if [ "$DM_BACKEND" = legacy ]; then
+    DM_HEAL_SECS=3
+    pc_require ipset iptables-legacy-save ip6tables-legacy-save
+else
+    DM_HEAL_SECS=1
+fi
+
+dm_ipt() { pc_in_box iptables-legacy "$@"; }
+dm_ipset() { pc_in_box ipset "$@"; }
+
+# Our sets, one block each, without what changes by itself (memory size, references).
+dm_sets() {
+    local s
+    for s in $(dm_ipset list -n | grep '^pc[_-]' | sort); do
+        dm_ipset list "$s" | grep -Ev '^(Size in memory|References):'
+    done
+}
+
+# Our part of iptables and ip6tables (the chain and the jumps to it), without counters.
+dm_chains() {
+    local save
+    for save in iptables-legacy-save ip6tables-legacy-save; do
+        pc_in_box "$save" | grep -E 'portcullis|^\*'
+    done
+}
+
+# dm_fw_state: what the daemon made, as text that changes only when its rules or members do.
+dm_fw_state() {
+    if [ "$DM_BACKEND" = legacy ]; then
+        dm_sets
+        dm_chains
+    else
+        dm_nft list table inet portcullis | sed 's/packets [0-9]* bytes [0-9]*//'
+    fi
+}
+
+# dm_fw_present: the daemon's table (or chain and jump) is in the kernel.
+dm_fw_present() {
+    if [ "$DM_BACKEND" = legacy ]; then
+        dm_ipt -S INPUT 2>/dev/null | grep -qx -- '-A INPUT -j portcullis' &&
+            dm_ipset list -n | grep -qx pc_helper_ftp
+    else
+        dm_nft list table inet portcullis >/dev/null 2>&1
+    fi
+}
+
+# dm_ruleset: the whole firewall of the box namespace, whoever made it.
+dm_ruleset() {
+    dm_nft list ruleset
+    if [ "$DM_BACKEND" = legacy ]; then
+        dm_ipset list | grep -v '^Size in memory:'
+        # Without the built-in chains' counters, which any packet moves.
+        pc_in_box iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+        pc_in_box ip6tables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+    fi
+}
+
+# dm_remove_fw: someone removes what the daemon made (nft delete table; for legacy the jump,
+# the chain's rules and the members of every set of ours).
+dm_remove_fw() {
+    if [ "$DM_BACKEND" = legacy ]; then
+        dm_ipt -D INPUT -j portcullis
+        dm_ipt -F portcullis
+        local s
+        for s in $(dm_ipset list -n | grep '^pc_'); do dm_ipset flush "$s"; done
+    else
+        dm_nft delete table inet portcullis
+    fi
+}
+
+# dm_pass: the last line of every daemon test. A legacy run must not have created any
+# nftables table: the point of that backend is a kernel without nf_tables.
+dm_pass() {
+    if [ "$DM_BACKEND" = legacy ]; then
+        local tables
+        tables=$(dm_nft list tables)
+        [ -z "$tables" ] || pc_fail "the legacy backend created nftables tables: $tables"
+        pc_log "ok: no nftables table in the box"
+    fi
+    pc_log "passed ($DM_BACKEND)"
+}

@@ -42,4 +42,4 @@ reason=$(pc_busctl get-property org.portcullis1 /org/portcullis1/service/pc_2dvp
 pc_systemctl disable --now pc-vpn@home.service
 dm_expect_closed 1 "template instance disable --now" 18443
 dm_connect || pc_fail "pc-web closed along with the template"
-pc_log "passed"
+dm_pass

@@ -14,7 +14,7 @@ dm_no_systemd
 # The notify socket: records every datagram, and on READY=1 whether the table exists yet.
 pc_spawn notify python3 -c '
 import socket, subprocess, sys, time
-path, netns = sys.argv[1], sys.argv[2]
+path, netns, backend = sys.argv[1], sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(path)
 s.settimeout(0.5)
@@ -27,11 +27,13 @@ while time.monotonic() < end:
     for line in msg.split("\n"):
         extra = ""
         if line == "READY=1":
-            r = subprocess.run(["nsenter", "--net=" + netns, "nft", "list", "table", "inet", "portcullis"],
-                               capture_output=True)
+            # The table (legacy: the chain) must be there before READY=1.
+            what = (["iptables-legacy", "-n", "-L", "portcullis"] if backend == "legacy"
+                    else ["nft", "list", "table", "inet", "portcullis"])
+            r = subprocess.run(["nsenter", "--net=" + netns] + what, capture_output=True)
             extra = " table=" + ("present" if r.returncode == 0 else "missing")
         print("%.3f %s%s" % (time.monotonic(), line, extra), flush=True)
-' "$PC_TMP/notify.sock" "/run/netns/$PC_NETNS"
+' "$PC_TMP/notify.sock" "/run/netns/$PC_NETNS" "$DM_BACKEND"
 pc_wait_for 5 test -S "$PC_TMP/notify.sock" || pc_fail "notify socket"
 
 pc_spawn daemon env NOTIFY_SOCKET="$PC_TMP/notify.sock" WATCHDOG_USEC=400000 \
@@ -47,6 +49,6 @@ n=$(grep -c ' WATCHDOG=1$' "$PC_TMP/notify.log" || true)
 [ "$n" -ge 4 ] && [ "$n" -le 8 ] || pc_fail "$n WATCHDOG=1 in ~1.2 s with WATCHDOG_USEC=400000"
 pc_stop "$pid" TERM || pc_fail "SIGTERM: non-zero exit"
 pc_wait_for 2 grep -q ' STOPPING=1$' "$PC_TMP/notify.log" || pc_fail "no STOPPING=1"
-dm_nft list table inet portcullis >/dev/null || pc_fail "the table went away on SIGTERM"
+dm_fw_present || pc_fail "the table went away on SIGTERM"
 pc_log "ok: READY after the table, STATUS, $n watchdog pings, STOPPING, table kept"
-pc_log "passed"
+dm_pass

@@ -27,4 +27,4 @@ pc_systemctl stop pc-web.service
 dm_expect_closed 1 "active: stop"
 pc_systemctl enable pc-web.service
 dm_stays_closed 1 "active: enabled but not running"
-pc_log "passed"
+dm_pass

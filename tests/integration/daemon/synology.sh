@@ -23,4 +23,4 @@ touch "$PC_TMP/packages/PcWeb/enabled"
 dm_expect_open 1 "started again"
 rm -rf "$PC_TMP/packages/PcWeb"
 dm_expect_closed 1 "package removed"
-pc_log "passed"
+dm_pass

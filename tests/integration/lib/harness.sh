@@ -151,6 +151,10 @@ pc_require() {
 
 pc_init() {
     PC_TEST_NAME=${1:-${PC_TEST_NAME:-test}}
+    # Set by cross builds (tests/CMakeLists.txt): their binaries run under qemu-user there.
+    if [ -n "${PORTCULLIS_INTEGRATION_SKIP:-}" ]; then
+        pc_skip "$PORTCULLIS_INTEGRATION_SKIP"
+    fi
     if [ "$(id -u)" -ne 0 ]; then
         pc_skip "needs root (network namespaces, mount namespaces, cgroups)"
     fi
