@@ -3,6 +3,7 @@
 
 #include "app/host-setup.hpp"
 #include "app/kernel-probe.hpp"
+#include "app/migrate-cli.hpp"
 #include "app/overrides-store.hpp"
 #include "core/catalog-dirs.hpp"
 #include "core/catalog.hpp"
@@ -25,6 +26,7 @@ std::string usage_text() {
            "  portcullisd --print-ruleset [--config PATH] [--assume-enabled ID,ID...]\n"
            "  portcullisd --probe [--config PATH]\n"
            "  portcullisd --configure-host [--config PATH]\n"
+           "  portcullisd --migrate-from firewalld|ufw [--source-root DIR]\n"
            "  portcullisd --version [--verbose] | --help\n"
            "\n"
            "Opens exactly the ports of the services enabled on this box, in one nftables table.\n"
@@ -42,6 +44,12 @@ std::string usage_text() {
            "                         package): grant it cap_net_admin (and cap_net_raw for\n"
            "                         iptables-restore where the legacy backend runs), check\n"
            "                         the kernel; safe to run at every boot\n"
+           "  --migrate-from FW      read firewalld's or ufw's configuration and print the\n"
+           "                         portcullis config and catalogue file that open the\n"
+           "                         same ports, and what could not be carried over;\n"
+           "                         changes nothing\n"
+           "  --source-root DIR      with --migrate-from: read the files under DIR instead\n"
+           "                         of / (a copy of another box's /etc)\n"
            "  --probe                what the kernel offers each firewall backend, and which\n"
            "                         one backend = \"auto\" picks (needs root)\n"
            "  --version              print the version (--verbose: and the kernel probe)\n"
@@ -85,6 +93,23 @@ bool probe_options_fit(const CliOptions& o, std::ostream& err) {
     }
     if (!o.simulate_missing.empty() && o.command != Command::run && o.command != Command::probe) {
         err << "portcullisd: --simulate-missing only goes with running the daemon or --probe\n";
+        return false;
+    }
+    return true;
+}
+
+bool migrate_options_fit(const CliOptions& o, std::ostream& err) {
+    if (o.source_root_given && o.command != Command::migrate) {
+        err << "portcullisd: --source-root only goes with --migrate-from\n";
+        return false;
+    }
+    if (o.command == Command::migrate && o.config_given) {
+        err << "portcullisd: --migrate-from reads the old firewall's files, not a portcullis "
+               "config: drop --config\n";
+        return false;
+    }
+    if (o.source_root_given && o.source_root.empty()) {
+        err << "portcullisd: --source-root cannot be empty\n";
         return false;
     }
     return true;
@@ -174,6 +199,15 @@ std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ost
         } else if (a == "--print-ruleset") {
             if (!set_command(Command::print_ruleset, a))
                 return std::nullopt;
+        } else if (a == "--migrate-from") {
+            if (!take_value() || !set_command(Command::migrate, a))
+                return std::nullopt;
+            o.migrate_from = value;
+        } else if (a == "--source-root") {
+            if (!take_value())
+                return std::nullopt;
+            o.source_root = value;
+            o.source_root_given = true;
         } else if (a == "--simulate-missing") {
             if (!take_value() || !add_simulated(value, o, err))
                 return std::nullopt;
@@ -204,7 +238,7 @@ std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ost
         err << "portcullisd: --dry-run only goes with running the daemon\n";
         return std::nullopt;
     }
-    if (!probe_options_fit(o, err))
+    if (!probe_options_fit(o, err) || !migrate_options_fit(o, err))
         return std::nullopt;
     return o;
 }
@@ -273,7 +307,8 @@ std::string catalog_json(const Catalog& cat) {
     return out;
 }
 
-// Problems in imported definitions (DSM's .sc files): each skipped only what it concerns.
+// Problems in imported definitions (DSM's .sc files, [import]): each skipped only what it
+// concerns.
 void print_warnings(const Loaded& l, std::ostream& err) {
     for (const auto& d : l.warnings)
         err << d.str() << "\n";
@@ -294,6 +329,8 @@ int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
             return print_probe(o, out);
         case Command::configure_host:
             return run_configure_host(o.config_path, o.config_given, out, err);
+        case Command::migrate:
+            return run_migrate(o.migrate_from, o.source_root, out, err);
         case Command::check_config: {
             Loaded l = load_all(o.config_path, !o.config_given);
             print_warnings(l, err);
@@ -315,6 +352,7 @@ int run_offline(const CliOptions& o, std::ostream& out, std::ostream& err) {
         }
         case Command::print_ruleset: {
             Loaded l = load_all(o.config_path, !o.config_given);
+            print_warnings(l, err);
             Overrides assumed = load_overrides(l.config.state_dir);
             for (const auto& id : o.assume_enabled) {
                 if (!l.catalog.find(id)) {

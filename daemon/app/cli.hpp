@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The command line (portcullisd(8)) and the offline commands, which need no root, no bus and
-// no kernel: --check-config, --print-catalog, --print-ruleset, --version, --help.
+// no kernel: --check-config, --print-catalog, --print-ruleset, --migrate-from, --version,
+// --help.
 #pragma once
 
 #include <iosfwd>
@@ -27,7 +28,8 @@ enum class Command {
     version,
     help,
     probe,
-    configure_host // the one root step where the daemon is not root (app/host-setup.hpp)
+    configure_host, // the one root step where the daemon is not root (app/host-setup.hpp)
+    migrate         // --migrate-from firewalld|ufw (app/migrate-cli.hpp)
 };
 
 struct CliOptions {
@@ -42,6 +44,9 @@ struct CliOptions {
     // it shows in ps and in the unit's ExecStart, is never inherited or set by a drop-in by
     // accident, and goes away with the process.
     std::vector<std::string> simulate_missing;
+    std::string migrate_from;      // --migrate-from: "firewalld" or "ufw"
+    std::string source_root = "/"; // --source-root: where the old firewall's files are
+    bool source_root_given = false;
 };
 
 // Parses argv. On a usage error returns nullopt and writes the message to err.

@@ -133,7 +133,7 @@ std::optional<std::string> get_path(detail::TomlReader& r, const toml::table& tb
 void parse_top_level(detail::TomlReader& r, const toml::table& root, Config& cfg) {
     r.check_keys(root,
                  {"mode", "table", "bus", "state_dir", "backend", "catalog_dirs", "systemd",
-                  "synology", "legacy", "zones", "services", "always"},
+                  "synology", "legacy", "import", "zones", "services", "always"},
                  "the top level");
     if (auto m = get_enum(r, root, "mode", mode_names))
         cfg.mode = *m;
@@ -195,6 +195,26 @@ void parse_synology(detail::TomlReader& r, const toml::table& syn, Config& cfg) 
     } else if (cfg.synology.enabled) {
         cfg.synology.services_dirs = default_services_dirs();
     }
+}
+
+// [import] firewalld, ufw: lists of directories, relative ones against the config's directory.
+void parse_import_dirs(detail::TomlReader& r, const toml::table& imp, std::string_view key,
+                       const std::string& config_file, std::vector<std::string>& out) {
+    auto v = r.get_strings(imp, key);
+    if (!v)
+        return;
+    for (const auto& [dir, pos] : *v) {
+        if (dir.empty())
+            r.error(pos, std::string(key) + " entries cannot be empty");
+        else
+            out.push_back(resolve_path(dir, config_file));
+    }
+}
+
+void parse_import(detail::TomlReader& r, const toml::table& imp, Config& cfg) {
+    r.check_keys(imp, {"firewalld", "ufw"}, "[import]");
+    parse_import_dirs(r, imp, "firewalld", cfg.path, cfg.import.firewalld);
+    parse_import_dirs(r, imp, "ufw", cfg.path, cfg.import.ufw);
 }
 
 // [legacy] check_seconds: a whole number of seconds, at least 1 (0 would spin; there is no
@@ -349,6 +369,8 @@ Config parse_config_text(std::string_view text, const std::string& file) {
         parse_synology(r, *syn, cfg);
     if (const toml::table* leg = r.get_table(root, "legacy"))
         parse_legacy(r, *leg, cfg);
+    if (const toml::table* imp = r.get_table(root, "import"))
+        parse_import(r, *imp, cfg);
     if (const toml::table* zones = r.get_table(root, "zones"))
         parse_zones(r, root, *zones, cfg);
     // After the zones: a policy may name only zones that exist.
@@ -416,6 +438,15 @@ Loaded load_all(const std::string& config_path, bool missing_ok) {
     if (!missing_ok || fs::exists(config_path, ec))
         l.config = load_config(config_path);
     l.catalog = load_catalog(l.config.catalog_dirs);
+    // [import]: under every catalogue directory, so a local entry with the same id replaces an
+    // imported one (and can give it its units). Shipped entries never use the firewalld- and
+    // ufw- prefixes: shipped < imported < local.
+    if (!l.config.import.firewalld.empty() || !l.config.import.ufw.empty()) {
+        Catalog merged;
+        merged.add_all(load_imports(l.config.import, &l.warnings));
+        merged.add_all(l.catalog.services());
+        l.catalog = std::move(merged);
+    }
     // DSM's .sc files ([synology] services_dirs): after the TOML catalogue, which wins.
     if (!l.config.synology.services_dirs.empty())
         add_sc_services(l.catalog, load_sc_services(l.config.synology.services_dirs,

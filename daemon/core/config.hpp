@@ -4,6 +4,7 @@
 
 #include "core/catalog.hpp"
 #include "core/error.hpp"
+#include "core/import.hpp"
 #include "portcullis/net.hpp"
 #include "portcullis/paths.hpp"
 #include "portcullis/ports.hpp"
@@ -76,6 +77,9 @@ struct Config {
     struct {
         unsigned check_seconds = 10;
     } legacy;
+    // [import]: firewalld service files and ufw application profiles read into the catalogue
+    // (core/import.hpp). Off unless listed.
+    ImportConfig import;
 
     // In file order. With no [zones] at all there is one implicit zone "any" (see zones()).
     std::vector<Zone> declared_zones;
@@ -105,8 +109,8 @@ void validate(const Config& cfg, const Catalog& cat);
 struct Loaded {
     Config config;
     Catalog catalog;
-    // Problems in definitions other programs wrote (DSM's .sc files): each skipped only what
-    // it concerns, and none stops a load. The CLI prints them, the daemon logs them.
+    // Problems in definitions other programs wrote (DSM's .sc files, [import]): each skipped
+    // only what it concerns, and none stops a load. The CLI prints them, the daemon logs them.
     std::vector<Diagnostic> warnings;
 };
 // With missing_ok, a config file that does not exist means the built-in defaults (the daemon

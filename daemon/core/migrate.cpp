@@ -12,11 +12,11 @@ namespace portcullis {
 
 namespace {
 
-// A TOML basic string. Our inputs come from other projects' files and from file names, so
-// control characters are escaped and bytes that are not UTF-8 become U+FFFD: the file we print
-// must always parse.
+// A TOML basic string. Our inputs come from other projects' files and from file names, and the
+// file we print must always load: portcullis refuses control characters in every string, so
+// tab, newline and CR become a space and the other control characters, like bytes that are not
+// UTF-8, U+FFFD.
 std::string toml_string(std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out = "\"";
     for (std::size_t i = 0; i < s.size();) {
         char32_t cp = 0;
@@ -29,10 +29,10 @@ std::string toml_string(std::string_view s) {
         if (cp == '"' || cp == '\\') {
             out += '\\';
             out += static_cast<char>(cp);
+        } else if (cp == '\t' || cp == '\n' || cp == '\r') {
+            out += ' ';
         } else if (cp < 0x20 || cp == 0x7F) {
-            out += "\\u00";
-            out += hex[(cp >> 4U) & 0xFU];
-            out += hex[cp & 0xFU];
+            out += "\\uFFFD";
         } else {
             out += s.substr(i, n);
         }

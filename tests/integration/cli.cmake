@@ -25,3 +25,29 @@ add_test(NAME "cli: bad files are errors naming the file, exit 78, never a hang"
                  $<TARGET_FILE:portcullisd> ${CMAKE_SOURCE_DIR})
 set_tests_properties("cli: bad files are errors naming the file, exit 78, never a hang"
                      PROPERTIES LABELS cli TIMEOUT 120)
+
+# --migrate-from on copies of firewalld's and ufw's files: the printed config and catalogue,
+# installed as an admin would, open in each zone exactly the ports the old firewall opened.
+add_test(NAME "cli: migrate-from firewalld and ufw opens the same ports"
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli/migrate.sh
+                 $<TARGET_FILE:portcullisd> ${CMAKE_SOURCE_DIR})
+set_tests_properties("cli: migrate-from firewalld and ufw opens the same ports"
+                     PROPERTIES LABELS cli)
+
+# [import] on the definitions Debian's firewalld and ufw packages ship (unpacked, never
+# installed: tests/integration/cli/fetch-shipped-definitions.sh). CI sets the directory; on
+# another machine the test reads the installed packages' directories, and fails when neither
+# is there.
+set(PORTCULLIS_SHIPPED_DEFINITIONS "" CACHE PATH
+    "Root of unpacked firewalld and ufw packages, for the shipped-imports test")
+if(PORTCULLIS_SHIPPED_DEFINITIONS)
+  set(shipped_dirs ${PORTCULLIS_SHIPPED_DEFINITIONS}/usr/lib/firewalld/services
+                   ${PORTCULLIS_SHIPPED_DEFINITIONS}/etc/ufw/applications.d)
+else()
+  set(shipped_dirs)
+endif()
+add_test(NAME "cli: import every firewalld service and ufw profile Debian ships"
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli/shipped-imports.sh
+                 $<TARGET_FILE:portcullisd> ${CMAKE_SOURCE_DIR} ${shipped_dirs})
+set_tests_properties("cli: import every firewalld service and ufw profile Debian ships"
+                     PROPERTIES LABELS cli)

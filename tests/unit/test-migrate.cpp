@@ -289,7 +289,8 @@ TEST_CASE("migration text is valid TOML whatever the names hold", "[migrate]") {
     p.services.push_back(m);
     RoundTrip rt = round_trip(p);
     CHECK(rt.catalog.find("ufw-odd")->name ==
-          "quote \" backslash \\ newline \n del \x7f bad \xEF\xBF\xBD utf-8 \xC3\xA9");
+          "quote \" backslash \\ newline   del \xEF\xBF\xBD bad \xEF\xBF\xBD utf-8 \xC3\xA9");
+    CHECK(rt.catalog.find("ufw-odd")->source == "/etc/ufw/applications.d/odd\xEF\xBF\xBD");
     std::string out = migration_output(rt.text);
     CHECK(out.starts_with("# ==> portcullis.toml <==\n"));
     CHECK(out.find("\n# ==> 50-migrated-ufw.toml <==\n") != std::string::npos);

@@ -3,7 +3,8 @@
 # The daemon under the unit file that ships (every sandboxing directive of the generated
 # portcullisd.service), started by a real systemd (the sandbox's systemd --user, inside the
 # box's network namespace). Only ExecStart (this build's binary and a test config) and, in a
-# drop-in, BindPaths= for the test's temp dir (PrivateTmp= would hide it) differ. It must:
+# drop-in, BindPaths= for the test's temp dir and the binary (PrivateTmp= would hide them)
+# differ. It must:
 # become ready (Type=notify), build its table, accept SetOverride from root and write the
 # override with mode 0600 (UMask=0077), refuse SetOverride from nobody (the uid check reads the
 # caller's credentials, which ProtectProc=invisible must not hide), reload, and stop with
@@ -27,10 +28,12 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 # StateDirectory=portcullis of a user manager is $XDG_STATE_HOME/portcullis.
 state=$PC_TMP/state/portcullis
 mkdir -p "$state"
+# A copy of the catalogue in the temp dir: a source tree under /tmp is hidden by PrivateTmp=.
+cp -r "$src/conf/catalog.d" "$PC_TMP/catalog.d"
 cat >"$PC_TMP/p.toml" <<CFG
 mode = "enforce"
 bus = "$PC_BUS_ADDRESS"
-catalog_dirs = ["$src/conf/catalog.d"]
+catalog_dirs = ["$PC_TMP/catalog.d"]
 state_dir = "$state"
 [systemd]
 enabled = false
@@ -41,7 +44,9 @@ CFG
 grep -q '^ExecStart=' "$unit" || pc_fail "$unit has no ExecStart="
 sed "s|^ExecStart=.*|ExecStart=$daemon --config $PC_TMP/p.toml|" "$unit" | pc_write_unit portcullisd.service
 mkdir -p "$PC_UNIT_DIR/portcullisd.service.d"
-printf '[Service]\nBindPaths=%s\n' "$PC_TMP" >"$PC_UNIT_DIR/portcullisd.service.d/test.conf"
+# The binary too: a build tree under /tmp (a CI checkout) is hidden by PrivateTmp= as well.
+printf '[Service]\nBindPaths=%s\nBindReadOnlyPaths=%s\n' "$PC_TMP" "$daemon" \
+    >"$PC_UNIT_DIR/portcullisd.service.d/test.conf"
 # A directive this sandbox's systemd cannot apply even to /bin/true (some kernels and
 # containers refuse the mounts ProtectKernelLogs=, ProtectHome= or ProtectKernelTunables= make:
 # status 226/NAMESPACE) is switched off for the test, and said so; every other one stays.
