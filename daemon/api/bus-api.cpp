@@ -51,6 +51,8 @@ BusApi::~BusApi() {
     m_.on_applied = nullptr;
     m_.on_last_error_changed = nullptr;
     m_.on_reloaded = nullptr;
+    m_.on_rolled_back = nullptr;
+    m_.on_pending_changed = nullptr;
     drop_connection();
 }
 
@@ -69,6 +71,8 @@ void BusApi::start() {
     m_.on_reloaded = [this](const Catalog& old_catalog, const Config& old_config) {
         reloaded(old_catalog, old_config);
     };
+    m_.on_rolled_back = [this](std::uint64_t generation) { rolled_back(generation); };
+    m_.on_pending_changed = [this] { schedule_emit(); };
     if (int r = connect(); r < 0) {
         log_warning("D-Bus API: cannot connect to bus '" + spec_ + "': " + errno_text(r) +
                     "; retrying");
@@ -176,6 +180,15 @@ void BusApi::applied(const AppliedChange& change) {
     schedule_emit();
 }
 
+void BusApi::rolled_back(std::uint64_t generation) {
+    if (!bus_)
+        return;
+    int r = sd_bus_emit_signal(bus_.get(), cstr(bn::manager_path), cstr(bn::manager_interface),
+                               "RolledBack", "t", generation);
+    if (r < 0)
+        log_warning("D-Bus API: cannot send RolledBack: " + errno_text(r));
+}
+
 void BusApi::note_before(const ServiceDecision& d, const Config& cfg, const Service* fixed_from) {
     auto [it, fresh] = before_.try_emplace(d.id);
     if (!fresh)
@@ -209,9 +222,12 @@ void BusApi::schedule_emit() {
 }
 
 BusApi::ManagerSnapshot BusApi::take_manager_snapshot() const {
-    return {std::string(to_string(m_.config().mode)), m_.generation(),
-            static_cast<std::uint32_t>(m_.catalog().size()), m_.last_error(),
-            std::string(m_.backend_name())};
+    return {std::string(to_string(m_.config().mode)),
+            m_.generation(),
+            static_cast<std::uint32_t>(m_.catalog().size()),
+            m_.last_error(),
+            std::string(m_.backend_name()),
+            m_.pending_confirm() != 0};
 }
 
 // One PropertiesChanged per object whose properties changed since the last emission, none
@@ -243,6 +259,9 @@ void BusApi::emit_manager_changes(const ManagerSnapshot& now) {
         names.push_back("OpenPorts");
     if (now.last_error != old.last_error)
         names.push_back("LastError");
+    // Announced when a confirmed change starts or stops waiting, not every second.
+    if (now.pending != old.pending)
+        names.push_back("PendingConfirm");
     if (!names.empty())
         emit_properties_changed(bus_.get(), cstr(bn::manager_path), cstr(bn::manager_interface),
                                 std::move(names));

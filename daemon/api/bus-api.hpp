@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon's D-Bus face (docs/dbus-api.md), connection side: org.portcullis1 on the
 // configured bus. Connects, registers the objects (api/objects.hpp), requests the name,
-// reconnects with backoff, and announces changes: Applied after every committed change, and
+// reconnects with backoff, and announces changes: Applied after every committed change,
+// RolledBack after an unconfirmed change was undone, and
 // PropertiesChanged for what the manager's changes touched.
 #pragma once
 
@@ -40,6 +41,7 @@ public:
         std::uint32_t catalog_size = 0;
         std::string last_error;
         std::string backend;
+        bool pending = false; // PendingConfirm != 0
         bool operator==(const ManagerSnapshot&) const = default;
     };
     // What one service object showed before a change, for PropertiesChanged.
@@ -60,6 +62,7 @@ private:
     void schedule_emit();
     void applied(const AppliedChange& change);
     void reloaded(const Catalog& old_catalog, const Config& old_config);
+    void rolled_back(std::uint64_t generation);
     // Remembers what a service object showed before a change (the first time only, until the
     // next emission).
     void note_before(const ServiceDecision& d, const Config& cfg, const Service* fixed_from);

@@ -69,6 +69,8 @@ int property(sd_bus*, const char*, const char*, const char* property, sd_bus_mes
         return sd_bus_message_append(reply, "s", m.last_error().c_str());
     if (p == "Backend")
         return sd_bus_message_append(reply, "s", std::string(m.backend_name()).c_str());
+    if (p == "PendingConfirm")
+        return sd_bus_message_append(reply, "u", static_cast<std::uint32_t>(m.pending_confirm()));
     return -ENOENT;
 } catch (...) {
     return -ENOMEM;
@@ -101,12 +103,64 @@ int set_override(sd_bus_message* msg, void* userdata, sd_bus_error* error) try {
     return -ENOMEM;
 }
 
+// Reload's errors: -EPERM is WouldLockOut, -EBUSY a confirmed change already waiting, the rest
+// (-EINVAL) a bad config.
+int reload_error(int r, const std::string& why, sd_bus_error* error) {
+    std::string_view name = r == -EPERM    ? bn::error_would_lock_out
+                            : r == -EBUSY  ? bn::error_confirm_pending
+                            : r == -ENOMEM ? bn::error_failed
+                                           : bn::error_invalid_config;
+    return sd_bus_error_set(error, cstr(name), why.c_str());
+}
+
 int reload(sd_bus_message* msg, void* userdata, sd_bus_error* error) try {
     if (int r = require_root(msg, error, "Reload"); r < 0)
         return r;
     std::string why;
-    if (manager_of(userdata).reload(&why) < 0)
-        return sd_bus_error_set(error, cstr(bn::error_invalid_config), why.c_str());
+    if (int r = manager_of(userdata).reload(&why, lockout_guard(msg)); r < 0)
+        return reload_error(r, why, error);
+    return sd_bus_reply_method_return(msg, "");
+} catch (...) {
+    return -ENOMEM;
+}
+
+int reload_confirmed(sd_bus_message* msg, void* userdata, sd_bus_error* error) try {
+    std::uint32_t seconds = 0;
+    if (int r = sd_bus_message_read(msg, "u", &seconds); r < 0)
+        return r;
+    if (int r = require_root(msg, error, "ReloadConfirmed"); r < 0)
+        return r;
+    if (int r = check_confirm_seconds(seconds, error); r < 0)
+        return r;
+    std::string why;
+    if (int r = manager_of(userdata).reload_confirmed(seconds, &why); r < 0)
+        return reload_error(r, why, error);
+    return sd_bus_reply_method_return(msg, "");
+} catch (...) {
+    return -ENOMEM;
+}
+
+int set_override_confirmed(sd_bus_message* msg, void* userdata, sd_bus_error* error) try {
+    const char* id = nullptr;
+    const char* state = nullptr;
+    std::uint32_t seconds = 0;
+    if (int r = sd_bus_message_read(msg, "ssu", &id, &state, &seconds); r < 0)
+        return r;
+    if (int r = require_root(msg, error, "SetOverrideConfirmed"); r < 0)
+        return r;
+    if (int r = check_confirm_seconds(seconds, error); r < 0)
+        return r;
+    return reply_set_override(manager_of(userdata), msg, id, state, error, seconds);
+} catch (...) {
+    return -ENOMEM;
+}
+
+int confirm(sd_bus_message* msg, void* userdata, sd_bus_error* error) try {
+    if (int r = require_root(msg, error, "Confirm"); r < 0)
+        return r;
+    std::string why;
+    if (manager_of(userdata).confirm(&why) < 0)
+        return sd_bus_error_set(error, cstr(bn::error_nothing_to_confirm), why.c_str());
     return sd_bus_reply_method_return(msg, "");
 } catch (...) {
     return -ENOMEM;
@@ -190,11 +244,18 @@ const sd_bus_vtable manager_vtable[] = {
     SD_BUS_PROPERTY("Dropped", "t", property, 0, 0),
     SD_BUS_PROPERTY("LastError", "s", property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Backend", "s", property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("PendingConfirm", "u", property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_METHOD_WITH_NAMES("ListServices", "", , "a(sssbs)", SD_BUS_PARAM(services),
                              list_services, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("SetOverride", "ss", SD_BUS_PARAM(id) SD_BUS_PARAM(state), "", ,
                              set_override, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Reload", "", "", reload, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("SetOverrideConfirmed", "ssu",
+                             SD_BUS_PARAM(id) SD_BUS_PARAM(state) SD_BUS_PARAM(seconds), "", ,
+                             set_override_confirmed, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ReloadConfirmed", "u", SD_BUS_PARAM(seconds), "", , reload_confirmed,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD("Confirm", "", "", confirm, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Explain", "sq", SD_BUS_PARAM(proto) SD_BUS_PARAM(port), "a(sss)",
                              SD_BUS_PARAM(openers), explain, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Audit", "", , "a(sqsas)", SD_BUS_PARAM(sockets), audit,
@@ -203,6 +264,7 @@ const sd_bus_vtable manager_vtable[] = {
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("Applied", "tasas",
                              SD_BUS_PARAM(generation) SD_BUS_PARAM(opened) SD_BUS_PARAM(closed), 0),
+    SD_BUS_SIGNAL_WITH_NAMES("RolledBack", "t", SD_BUS_PARAM(generation), 0),
     SD_BUS_VTABLE_END};
 
 } // namespace

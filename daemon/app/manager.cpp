@@ -226,7 +226,11 @@ void Manager::handle_backend_event() {
 void Manager::stop() {
     if (stopping_)
         return;
+    // An unconfirmed change does not outlive the daemon (nor come back with its restart).
+    if (pending_)
+        roll_back(true);
     stopping_ = true;
+    confirm_timer_.reset();
     systemd_.reset();
     synology_.reset();
     definitions_.reset();
@@ -318,7 +322,7 @@ void Manager::set_last_error(std::string message, bool is_config) {
         on_last_error_changed();
 }
 
-int Manager::reload(std::string* error) {
+int Manager::reload(std::string* error, const ChangeGuard& guard) {
     Loaded l;
     try {
         l = load_all(opts_.config_path, !opts_.config_given);
@@ -353,13 +357,27 @@ int Manager::reload(std::string* error) {
         return -EINVAL;
     }
 
-    bool watchers_changed = l.config.systemd.enabled != config_.systemd.enabled ||
-                            l.config.synology.enabled != config_.synology.enabled ||
-                            l.config.synology.packages_dir != config_.synology.packages_dir;
-    bool definitions_moved = l.config.synology.services_dirs != config_.synology.services_dirs;
+    if (guard) {
+        std::string refused = guard(plan_.state(), plan(l.config, l.catalog, seen_, overrides_));
+        if (!refused.empty()) {
+            if (error)
+                *error = refused;
+            log_warning("reload refused: " + refused);
+            return -EPERM;
+        }
+    }
+    adopt(std::move(l.config), std::move(l.catalog));
+    return 0;
+}
+
+void Manager::adopt(Config config, Catalog catalog) {
+    bool watchers_changed = config.systemd.enabled != config_.systemd.enabled ||
+                            config.synology.enabled != config_.synology.enabled ||
+                            config.synology.packages_dir != config_.synology.packages_dir;
+    bool definitions_moved = config.synology.services_dirs != config_.synology.services_dirs;
     // The old ones stay alive until the listeners have compared them with the new ones.
-    Config old_config = std::exchange(config_, std::move(l.config));
-    Catalog old_catalog = std::exchange(catalog_, std::move(l.catalog));
+    Config old_config = std::exchange(config_, std::move(config));
+    Catalog old_catalog = std::exchange(catalog_, std::move(catalog));
     needs_full_ = true;
     if (watchers_changed)
         start_watchers();
@@ -377,11 +395,10 @@ int Manager::reload(std::string* error) {
     old_catalog = {};
     release_freed_memory();
     schedule();
-    return 0;
 }
 
 OverrideResult Manager::set_override(std::string_view id, std::string_view state,
-                                     std::string* error) {
+                                     std::string* error, const ChangeGuard& guard) {
     auto fail = [&](OverrideResult r, std::string msg) {
         if (error)
             *error = std::move(msg);
@@ -416,6 +433,11 @@ OverrideResult Manager::set_override(std::string_view id, std::string_view state
         next.erase(std::string(id));
     if (next == overrides_)
         return OverrideResult::ok;
+    if (guard) {
+        std::string refused = guard(plan_.state(), plan(config_, catalog_, seen_, next));
+        if (!refused.empty())
+            return fail(OverrideResult::would_lock_out, refused);
+    }
 
     std::error_code ec;
     std::filesystem::create_directories(config_.state_dir, ec);

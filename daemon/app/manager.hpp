@@ -43,8 +43,15 @@ enum class OverrideResult {
     invalid_state,
     would_lock_out,
     io_error,
-    not_ready
+    not_ready,
+    pending // a confirmed change waits for Confirm(); only one at a time
 };
+
+// A check run on the state a change would commit, before anything is written or committed:
+// a non-empty message refuses the change (would_lock_out; reload: -EPERM) with that message.
+// The D-Bus API passes one that looks for the caller's own session (app/confirm-lockout.hpp).
+using ChangeGuard =
+    std::function<std::string(const DesiredState& before, const DesiredState& after)>;
 
 // What one applied change looked like, for the listeners. Valid during the callback only.
 struct AppliedChange {
@@ -75,12 +82,25 @@ public:
 
     // Re-reads config and catalogue. On error returns -EINVAL with the FILE:LINE:COLUMN
     // message in *error, sets LastError, and changes nothing else.
-    int reload(std::string* error);
+    // With a guard that refuses, returns -EPERM and changes nothing.
+    int reload(std::string* error, const ChangeGuard& guard = {});
 
     // "open", "closed" or "auto". Persisted, then in the kernel before this returns, whatever
     // the watchers are doing (an explicit order never waits for systemd); on failure nothing
     // changes.
-    OverrideResult set_override(std::string_view id, std::string_view state, std::string* error);
+    OverrideResult set_override(std::string_view id, std::string_view state, std::string* error,
+                                const ChangeGuard& guard = {});
+
+    // Commit-confirmed (app/confirm.cpp): the change is applied as by reload() and
+    // set_override(), and rolled back by itself after `seconds` unless confirm() comes first.
+    // One at a time: while one waits, another returns -EBUSY / OverrideResult::pending.
+    int reload_confirmed(unsigned seconds, std::string* error);
+    OverrideResult set_override_confirmed(std::string_view id, std::string_view state,
+                                          unsigned seconds, std::string* error);
+    // Keeps the waiting change; -ENOENT (and *error) when none waits.
+    int confirm(std::string* error);
+    // Seconds until the waiting change is rolled back (rounded up), 0 when none waits.
+    [[nodiscard]] unsigned pending_confirm() const;
 
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const Catalog& catalog() const { return catalog_; }
@@ -100,8 +120,29 @@ public:
     // The config or catalogue was replaced by a reload (service objects may have changed);
     // the old ones are valid during the callback.
     std::function<void(const Catalog& old_catalog, const Config& old_config)> on_reloaded;
+    // A confirmed change was not confirmed in time and was rolled back; generation is the
+    // Generation after the rollback's commit.
+    std::function<void(std::uint64_t generation)> on_rolled_back;
+    // A confirmed change began to wait, or stopped waiting (confirmed or rolled back).
+    std::function<void()> on_pending_changed;
 
 private:
+    // What a confirmed change needs to undo itself (app/confirm.cpp).
+    struct PendingChange {
+        bool is_reload = false;
+        std::string id;                   // SetOverrideConfirmed: the service, and
+        std::optional<Override> previous; // its override before (none: "auto")
+        std::optional<Config> old_config; // ReloadConfirmed: what it replaced
+        std::optional<Catalog> old_catalog;
+        std::uint64_t deadline_ns = 0; // uv_hrtime() clock
+    };
+    bool begin_pending(PendingChange p, unsigned seconds, std::string* error);
+    // at_stop: the daemon stops (not the timer): said so in the log.
+    void roll_back(bool at_stop = false);
+    void end_pending();
+    // The config and catalogue of a reload (or of its rollback) take over.
+    void adopt(Config config, Catalog catalog);
+
     void schedule();
     void flush();
     bool watchers_synced() const;
@@ -164,6 +205,9 @@ private:
     unsigned settle_ms_ = 0; // current wait while the watchers settle
     bool ready_sent_ = false;
     bool stopping_ = false;
+
+    std::optional<PendingChange> pending_;
+    UvPtr<uv_timer_t> confirm_timer_;
 };
 
 } // namespace portcullis

@@ -17,6 +17,11 @@ inline constexpr std::string_view service_interface = "org.portcullis1.Service";
 inline constexpr std::string_view error_unknown_service = "org.portcullis1.Error.UnknownService";
 inline constexpr std::string_view error_invalid_config = "org.portcullis1.Error.InvalidConfig";
 inline constexpr std::string_view error_would_lock_out = "org.portcullis1.Error.WouldLockOut";
+// A confirmed change already waits for Confirm() (SetOverrideConfirmed, ReloadConfirmed).
+inline constexpr std::string_view error_confirm_pending = "org.portcullis1.Error.ConfirmPending";
+// Confirm() with no confirmed change waiting.
+inline constexpr std::string_view error_nothing_to_confirm =
+    "org.portcullis1.Error.NothingToConfirm";
 inline constexpr std::string_view error_invalid_args = "org.freedesktop.DBus.Error.InvalidArgs";
 inline constexpr std::string_view error_access_denied = "org.freedesktop.DBus.Error.AccessDenied";
 inline constexpr std::string_view error_failed = "org.freedesktop.DBus.Error.Failed";

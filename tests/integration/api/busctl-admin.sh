@@ -114,7 +114,7 @@ diff -u <(served "$src/conf/dbus/org.portcullis1.Manager.xml") "$tmp/manager.xml
 diff -u <(served "$src/conf/dbus/org.portcullis1.Service.xml") "$tmp/service.xml" ||
     pc_fail "service introspection differs from conf/dbus/org.portcullis1.Service.xml"
 # Every method that needs root says so in the checked-in interface description.
-for m in SetOverride Reload; do
+for m in SetOverride Reload SetOverrideConfirmed ReloadConfirmed Confirm; do
     sed -n "/<method name=\"$m\">/,/<\/method>/p" "$src/conf/dbus/org.portcullis1.Manager.xml" |
         grep -q 'org.freedesktop.systemd1.Privileged' || pc_fail "Manager.$m lacks the Privileged annotation"
 done
@@ -225,6 +225,9 @@ before=$(pc_in_box nft list table inet portcullis)
 [ "$(dbus_error nobody "${E[@]}" string:smb string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody SetOverride"
 [ "$(dbus_error nobody /org/portcullis1/service/smb org.portcullis1.Service.SetOverride string:closed)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody service SetOverride"
 [ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.Reload)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody Reload"
+[ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.SetOverrideConfirmed string:smb string:closed uint32:5)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody SetOverrideConfirmed"
+[ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.ReloadConfirmed uint32:5)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody ReloadConfirmed"
+[ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.Confirm)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody Confirm"
 out=$("${NOBODY[@]}" "${B[@]}" call "${M[@]}" SetOverride ss smb closed 2>&1 || true)
 [ "$out" = "Call failed: Access denied" ] || pc_fail "busctl as nobody: $out"
 [ "$(prop Generation)" = 2 ] || pc_fail "an unprivileged call changed the generation"
