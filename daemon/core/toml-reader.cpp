@@ -4,6 +4,7 @@
 #include "core/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -165,6 +166,8 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
     unsigned line = 1, col = 1;
     bool line_start = true; // nothing but blanks so far on this line
     char last = '\n';       // the last character outside strings and comments, blanks aside
+    bool bare = false;      // inside a value that started bare (see below)
+    constexpr auto npos = std::string_view::npos;
     auto at = [&](std::string msg, std::size_t ahead = 0) {
         return Diagnostic{{file, line, col + static_cast<unsigned>(ahead)}, std::move(msg)};
     };
@@ -190,9 +193,22 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
                 return at("a table header must begin with a name: letters, digits, '_' and '-', "
                           "or a quoted name",
                           *off);
+        // A value that starts bare (a number, a date, a boolean) is read by toml++ up to the
+        // next whitespace, ']', '}', ',' or '#', whatever comes between: in "0[\"é\"]" the
+        // quote opens no string, and toml++ 3.3.0 reaches __builtin_unreachable() when it asks
+        // whether some non-ASCII characters (U+00A1-U+0499, U+2C6E-U+3067, U+FB26-U+FEFE, but
+        // the spaces among them) end that value. So such a run is outside any string here too.
+        if (st == LexState::normal) {
+            if (bare && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ']' || c == '}' ||
+                         c == ',' || c == '#'))
+                bare = false;
+            else if (!bare && !line_start && std::string_view("=[,").find(last) != npos &&
+                     (std::isalnum(c) != 0 ||
+                      std::string_view("+-._:").find(static_cast<char>(c)) != npos))
+                bare = true;
+        }
         // Keys start a line or follow '.', '{' or ','; values follow '=', '[' or ','.
-        const bool quoted =
-            line_start || std::string_view("=[{,.").find(last) != std::string_view::npos;
+        const bool quoted = !bare && (line_start || std::string_view("=[{,.").find(last) != npos);
         if (st == LexState::normal && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '#') {
             // toml++ 3.3.0 asserts on "}" where an array expects a value ("a = [}]").
             if (c == '}' && (last == '[' || last == ','))

@@ -24,6 +24,67 @@ std::string set_key(const char* name, bool has_id, std::uint32_t id) {
     return n;
 }
 
+// Calls f on each attribute in [start, start + len) while f returns true; false when f did.
+template <class F>
+bool each_attr(const void* start, std::size_t len, F f) {
+    const auto* attr = static_cast<const nlattr*>(start);
+    const auto* tail = static_cast<const char*>(start) + len;
+    for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr))
+        if (!f(attr))
+            return false;
+    return true;
+}
+
+template <class F>
+bool each_nested(const nlattr* nest, F f) {
+    return each_attr(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), f);
+}
+
+// libnftnl (1.2.4) passes the name of each expression it parses to strcmp() without checking
+// that there is one: an expression without NFTA_EXPR_NAME makes nftnl_rule_nlmsg_parse() (and
+// the set and element parsers) read address 4. The kernel never sends one, but what we parse
+// is checked before libnftnl sees it: such a message is refused as unparseable.
+bool expr_named(const nlattr* expr) {
+    return !each_nested(expr, [](const nlattr* a) {
+        return !(mnl_attr_get_type(a) == NFTA_EXPR_NAME &&
+                 mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0);
+    });
+}
+
+bool exprs_named(const nlattr* list) {
+    return each_nested(list, [](const nlattr* e) { return expr_named(e); });
+}
+
+// Every expression in a rule, set or element message has a name (see expr_named).
+bool expressions_named(const nlmsghdr* nlh) {
+    auto elem_ok = [](const nlattr* elem) {
+        return each_nested(elem, [](const nlattr* a) {
+            switch (mnl_attr_get_type(a)) {
+            case NFTA_SET_ELEM_EXPR:
+                return expr_named(a);
+            case NFTA_SET_ELEM_EXPRESSIONS:
+                return exprs_named(a);
+            default:
+                return true;
+            }
+        });
+    };
+    bool rule = NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWRULE;
+    bool set = NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWSET;
+    return each_attr(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)),
+                     mnl_nlmsg_get_payload_len(nlh) - sizeof(nfgenmsg), [&](const nlattr* a) {
+                         auto type = mnl_attr_get_type(a);
+                         if (rule)
+                             return type != NFTA_RULE_EXPRESSIONS || exprs_named(a);
+                         if (set)
+                             return type == NFTA_SET_EXPR          ? expr_named(a)
+                                    : type == NFTA_SET_EXPRESSIONS ? exprs_named(a)
+                                                                   : true;
+                         return type != NFTA_SET_ELEM_LIST_ELEMENTS || each_nested(a, elem_ok);
+                     });
+}
+
 // The u32 attribute `type` at the top level of an nf_tables message, if present. libnftnl's
 // parsers do not keep NFTA_SET_ID / NFTA_SET_ELEM_LIST_SET_ID, which name a set within a batch.
 std::optional<std::uint32_t> top_u32(const nlmsghdr* nlh, std::uint16_t type) {
@@ -180,7 +241,7 @@ int TableModel::apply_rule(const nlmsghdr* nlh) {
     RulePtr r(nftnl_rule_alloc());
     if (!r)
         return -ENOMEM;
-    if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0)
+    if (!expressions_named(nlh) || nftnl_rule_nlmsg_parse(nlh, r.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE), table_))
         return 0;
@@ -210,7 +271,7 @@ int TableModel::apply_set(const nlmsghdr* nlh) {
     SetPtr s(nftnl_set_alloc());
     if (!s)
         return -ENOMEM;
-    if (nftnl_set_nlmsg_parse(nlh, s.get()) < 0)
+    if (!expressions_named(nlh) || nftnl_set_nlmsg_parse(nlh, s.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_set_get_str(s.get(), NFTNL_SET_TABLE), table_))
         return 0;
@@ -229,7 +290,7 @@ int TableModel::apply_elements(const nlmsghdr* nlh, bool added) {
     SetPtr s(nftnl_set_alloc());
     if (!s)
         return -ENOMEM;
-    if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0)
+    if (!expressions_named(nlh) || nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_set_get_str(s.get(), NFTNL_SET_TABLE), table_))
         return 0;

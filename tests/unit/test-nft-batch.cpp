@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -405,4 +406,29 @@ TEST_CASE("rule messages append in order and name the rule for error reports", "
     CHECK(whats[0] == "NFT_MSG_NEWRULE input #1 (ct state established,related accept)");
     CHECK(whats.back() == "NFT_MSG_NEWRULE input #" + std::to_string(l.rules.size()) +
                               " (counter name \"dropped\" drop)");
+}
+
+TEST_CASE("a rule, set or element message with a nameless expression is refused, not parsed",
+          "[nft-batch]") {
+    // Found by fuzz-netlink: libnftnl hands a missing NFTA_EXPR_NAME to strcmp(). The model
+    // checks first and answers -EINVAL; the good expression before it changes nothing.
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+    nlh->nlmsg_type = static_cast<std::uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE);
+    auto* gen = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+    gen->nfgen_family = NFPROTO_INET;
+    mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "portcullis");
+    mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "input");
+    nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+    nlattr* good = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+    mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+    mnl_attr_nest_end(nlh, good);
+    nlattr* nameless = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+    mnl_attr_put_u32(nlh, NFTA_EXPR_DATA, 0);
+    mnl_attr_nest_end(nlh, nameless);
+    mnl_attr_nest_end(nlh, list);
+
+    TableModel m("portcullis");
+    CHECK(m.apply(nlh) == -EINVAL);
+    CHECK(m.rules().empty());
 }

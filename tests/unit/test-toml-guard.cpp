@@ -47,3 +47,17 @@ TEST_CASE("guarded input reaches the caller as a positioned ConfigError", "[toml
               "cat.toml:4:1: non-ASCII character outside a string or comment");
     }
 }
+
+TEST_CASE("the guard reads a broken bare value as toml++ does, to its end", "[toml][guard]") {
+    // Found by fuzz-toml: toml++ reads "0[..." as one bare value up to whitespace, ']', '}',
+    // ',' or '#', and reaches __builtin_unreachable() on U+FEFD there. The quote inside it
+    // opens no string.
+    auto bad = guard_toml_text("ports =0[\"22/tc\xef\xbb\xbdp\"]\n", "f.toml");
+    REQUIRE(bad);
+    CHECK(bad->str() == "f.toml:1:16: non-ASCII character outside a string or comment");
+    CHECK(guard_toml_text("a = 1\xc3\xa9\n", "f.toml"));
+    // A value after it, or in an array, is read as before.
+    CHECK_FALSE(guard_toml_text("a = 1 # \xc3\xa9\nb = [1, \"\xc3\xa9\", 2.5]\n"
+                                "c = {x = 1, y = \"\xef\xbb\xbd\"}\nd = 1979-05-27T07:32:00Z\n",
+                                "f.toml"));
+}
