@@ -6,6 +6,7 @@
 #include "app/backend-factory.hpp"
 #include "app/cli.hpp"
 #include "app/host-setup.hpp"
+#include "app/instance-lock.hpp"
 #include "app/log.hpp"
 #include "app/manager.hpp"
 #include "core/strings.hpp"
@@ -100,6 +101,13 @@ int main(int argc, char** argv) {
         if (!warning.empty())
             log_warning(warning);
     }
+
+    // One daemon per table and network namespace, taken before anything is read or committed
+    // and held to the end; --dry-run touches nothing, so it may run beside the real one.
+    InstanceLock instance;
+    if (!opts->dry_run)
+        if (int status = lock_instance(*opts, instance); status != 0)
+            return status;
 
     uv_loop_t* loop = uv_default_loop();
     // --simulate-missing (tests only) reaches the kernel probe through the factory.

@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <ostream>
+#include <utility>
 
 namespace portcullis {
 
@@ -131,6 +132,23 @@ int print_probe(const CliOptions& o, std::ostream& out) {
     return c.kind ? exit_ok : exit_unavailable;
 }
 
+// The options that are a command and take no value.
+std::optional<Command> command_flag(std::string_view a) {
+    static constexpr std::pair<std::string_view, Command> flags[] = {
+        {"--check-config", Command::check_config},
+        {"--print-catalog", Command::print_catalog},
+        {"--print-ruleset", Command::print_ruleset},
+        {"--probe", Command::probe},
+        {"--configure-host", Command::configure_host},
+        {"--version", Command::version},
+        {"--help", Command::help},
+        {"-h", Command::help}};
+    for (const auto& [flag, command] : flags)
+        if (a == flag)
+            return command;
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ostream& err) {
@@ -175,30 +193,8 @@ std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ost
             if (!take_value())
                 return std::nullopt;
             have_assume = true;
-            std::size_t start = 0;
-            while (start <= value.size()) {
-                auto comma = value.find(',', start);
-                auto id = value.substr(start, comma - start);
-                if (!id.empty())
-                    o.assume_enabled.push_back(id);
-                if (comma == std::string::npos)
-                    break;
-                start = comma + 1;
-            }
-        } else if (inline_value) {
-            err << "portcullisd: " << a << " takes no value\n";
-            return std::nullopt;
-        } else if (a == "--dry-run") {
-            o.dry_run = true;
-        } else if (a == "--check-config") {
-            if (!set_command(Command::check_config, a))
-                return std::nullopt;
-        } else if (a == "--print-catalog") {
-            if (!set_command(Command::print_catalog, a))
-                return std::nullopt;
-        } else if (a == "--print-ruleset") {
-            if (!set_command(Command::print_ruleset, a))
-                return std::nullopt;
+            for (auto& id : split_list(value))
+                o.assume_enabled.push_back(std::move(id));
         } else if (a == "--migrate-from") {
             if (!take_value() || !set_command(Command::migrate, a))
                 return std::nullopt;
@@ -211,19 +207,15 @@ std::optional<CliOptions> parse_args(int argc, const char* const* argv, std::ost
         } else if (a == "--simulate-missing") {
             if (!take_value() || !add_simulated(value, o, err))
                 return std::nullopt;
-        } else if (a == "--probe") {
-            if (!set_command(Command::probe, a))
-                return std::nullopt;
-        } else if (a == "--configure-host") {
-            if (!set_command(Command::configure_host, a))
-                return std::nullopt;
+        } else if (inline_value) {
+            err << "portcullisd: " << a << " takes no value\n";
+            return std::nullopt;
+        } else if (a == "--dry-run") {
+            o.dry_run = true;
         } else if (a == "--verbose") {
             o.verbose = true;
-        } else if (a == "--version") {
-            if (!set_command(Command::version, a))
-                return std::nullopt;
-        } else if (a == "--help" || a == "-h") {
-            if (!set_command(Command::help, a))
+        } else if (auto c = command_flag(a)) {
+            if (!set_command(*c, a))
                 return std::nullopt;
         } else {
             err << "portcullisd: unknown argument '" << argv[i] << "'; try --help\n";

@@ -148,3 +148,28 @@ TEST_CASE("cli: --print-ruleset with --assume-enabled", "[cli]") {
     Run persisted = run({"--print-ruleset", "--config", cfg});
     CHECK(persisted.out.find("elements = { 22 }") != std::string::npos);
 }
+
+TEST_CASE("--migrate-from and --source-root on the command line", "[cli][migrate]") {
+    const std::string root = std::string(PORTCULLIS_SOURCE_DIR) + "/tests/data/import/ufw-root";
+    Run r = run({"--migrate-from=ufw", "--source-root=" + root});
+    CHECK(r.status == exit_ok);
+    CHECK(r.out.starts_with("# ==> portcullis.toml <==\n"));
+    CHECK(r.err.find("portcullisd: migrated ") != std::string::npos);
+
+    r = run({"--migrate-from", "ufw", "--source-root", root + "/nowhere"});
+    CHECK(r.status == 66);
+
+    r = run({"--migrate-from", "iptables"});
+    CHECK(r.status == exit_usage);
+
+    r = run({"--source-root", root});
+    CHECK(r.status == exit_usage);
+    CHECK(r.err == "portcullisd: --source-root only goes with --migrate-from\n");
+
+    r = run({"--migrate-from", "ufw", "--config", "/etc/p.toml"});
+    CHECK(r.status == exit_usage);
+
+    r = run({"--migrate-from", "ufw", "--check-config"});
+    CHECK(r.status == exit_usage);
+    CHECK(r.err.find("cannot be combined") != std::string::npos);
+}

@@ -514,7 +514,12 @@ pc_cleanup() {
         pc_kill "${PC_PIDS[i]}"
     done
     pc_stop_systemd_user
+    local inode
     for ((i = ${#PC_NETNS_LIST[@]} - 1; i >= 0; i--)); do
+        # The daemon's single-instance lock is named after its table and netns inode
+        # (/run/portcullis/TABLE-INODE.lock): it goes with the namespace.
+        inode=$(stat -L -c %i "/run/netns/${PC_NETNS_LIST[i]}" 2>/dev/null) &&
+            rm -f /run/portcullis/*-"$inode".lock
         ip netns del "${PC_NETNS_LIST[i]}" 2>/dev/null
     done
     if [ -n "${PC_TMP:-}" ] && [ -d "$PC_TMP" ]; then
