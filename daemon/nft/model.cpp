@@ -56,7 +56,14 @@ bool exprs_named(const nlattr* list) {
     return each_nested(list, [](const nlattr* e) { return expr_named(e); });
 }
 
-// Every expression in a rule, set or element message has a name (see expr_named).
+// libnftnl (1.2.4) checks an element's attribute types against NFTA_SET_MAX but stores them in
+// a table sized for NFTA_SET_ELEM_MAX (11): an attribute of type 12 to NFTA_SET_MAX writes a
+// pointer past that table on the stack, over the caller's saved registers (found by fuzzing:
+// a later return used one). The kernel sends none of those types for an element.
+constexpr std::uint16_t last_elem_attr_libnftnl_sizes = NFTA_SET_ELEM_EXPRESSIONS;
+
+// Every expression in a rule, set or element message has a name (see expr_named), and every
+// element attribute fits libnftnl's table (see last_elem_attr_libnftnl_sizes).
 bool expressions_named(const nlmsghdr* nlh) {
     auto elem_ok = [](const nlattr* elem) {
         return each_nested(elem, [](const nlattr* a) {
@@ -66,7 +73,7 @@ bool expressions_named(const nlmsghdr* nlh) {
             case NFTA_SET_ELEM_EXPRESSIONS:
                 return exprs_named(a);
             default:
-                return true;
+                return mnl_attr_get_type(a) <= last_elem_attr_libnftnl_sizes;
             }
         });
     };

@@ -432,3 +432,33 @@ TEST_CASE("a rule, set or element message with a nameless expression is refused,
     CHECK(m.apply(nlh) == -EINVAL);
     CHECK(m.rules().empty());
 }
+
+TEST_CASE("an element attribute past libnftnl's table is refused, not parsed", "[nft-batch]") {
+    // Found by fuzz-netlink: libnftnl checks element attribute types against NFTA_SET_MAX but
+    // stores them in a table of NFTA_SET_ELEM_MAX + 1, so type 17 overwrote its caller's
+    // stack. The model refuses such a message before libnftnl sees it.
+    auto elements_message = [](std::vector<char>& buf, std::uint16_t extra_type) {
+        nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+        nlh->nlmsg_type =
+            static_cast<std::uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM);
+        auto* gen = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+        gen->nfgen_family = NFPROTO_INET;
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, "portcullis");
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, "any_tcp");
+        nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+        nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+        nlattr* key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+        mnl_attr_put_u16(nlh, NFTA_DATA_VALUE, htons(22));
+        mnl_attr_nest_end(nlh, key);
+        mnl_attr_put_u32(nlh, extra_type, 0);
+        mnl_attr_nest_end(nlh, elem);
+        mnl_attr_nest_end(nlh, list);
+        return nlh;
+    };
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+    TableModel m("portcullis");
+    CHECK(m.apply(elements_message(buf, 17)) == -EINVAL);
+    CHECK(m.apply(elements_message(buf, NFTA_SET_ELEM_EXPRESSIONS + 1)) == -EINVAL);
+    // A type libnftnl knows gets past the check (and then finds no set of that name).
+    CHECK(m.apply(elements_message(buf, NFTA_SET_ELEM_FLAGS)) == -ENOENT);
+}
