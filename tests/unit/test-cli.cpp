@@ -149,7 +149,7 @@ TEST_CASE("cli: --print-ruleset with --assume-enabled", "[cli]") {
     CHECK(persisted.out.find("elements = { 22 }") != std::string::npos);
 }
 
-TEST_CASE("--migrate-from and --source-root on the command line", "[cli][migrate]") {
+TEST_CASE("cli: --migrate-from and --source-root on the command line", "[cli][migrate]") {
     const std::string root = std::string(PORTCULLIS_SOURCE_DIR) + "/tests/data/import/ufw-root";
     Run r = run({"--migrate-from=ufw", "--source-root=" + root});
     CHECK(r.status == exit_ok);
