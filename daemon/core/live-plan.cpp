@@ -80,15 +80,6 @@ void note(LivePlan::Counts& counts, Interval range, int delta, std::vector<Inter
         came->push_back(range);
 }
 
-void flag_change(std::vector<SetChange>& out, const std::string& zone, Proto proto, bool from,
-                 bool to) {
-    if (from == to)
-        return;
-    SetChange c{zone, proto, {}};
-    (to ? c.diff.add : c.diff.del).push_back({0, 0});
-    out.push_back(std::move(c));
-}
-
 } // namespace
 
 void LivePlan::reset(const Config& cfg, const Catalog& cat, DesiredState state) {
@@ -217,8 +208,8 @@ Diff LivePlan::diff(const Step& step) const {
             d.sets.push_back({z.name, Proto::tcp, std::move(t)});
         if (auto u = portcullis::diff(zb.udp, z.udp); !u.empty())
             d.sets.push_back({z.name, Proto::udp, std::move(u)});
-        flag_change(d.sets, z.name, Proto::icmp, zb.icmp, z.icmp);
-        flag_change(d.sets, z.name, Proto::icmpv6, zb.icmpv6, z.icmpv6);
+        flag_diff(d.sets, z.name, Proto::icmp, zb.icmp, z.icmp);
+        flag_diff(d.sets, z.name, Proto::icmpv6, zb.icmpv6, z.icmpv6);
     }
     if (step.ftp_before)
         d.ftp_helper = portcullis::diff(*step.ftp_before, st_.ftp_helper);

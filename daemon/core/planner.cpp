@@ -186,8 +186,6 @@ DesiredState plan(const Config& cfg, const Catalog& cat, const Facts& facts,
     return st;
 }
 
-namespace {
-
 void flag_diff(std::vector<SetChange>& out, const std::string& zone, Proto proto, bool from,
                bool to) {
     if (from == to)
@@ -196,8 +194,6 @@ void flag_diff(std::vector<SetChange>& out, const std::string& zone, Proto proto
     (to ? c.diff.add : c.diff.del).push_back({0, 0});
     out.push_back(std::move(c));
 }
-
-} // namespace
 
 Diff diff(const DesiredState& applied, const DesiredState& desired) {
     Diff d;

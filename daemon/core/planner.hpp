@@ -89,6 +89,11 @@ struct Diff : LayoutDiff {
 
 Diff diff(const DesiredState& applied, const DesiredState& desired);
 
+// A whole-protocol set (icmp, icmpv6) of zone switching from `from` to `to`, appended to out as
+// the add or delete of its one element; nothing when it does not change.
+void flag_diff(std::vector<SetChange>& out, const std::string& zone, Proto proto, bool from,
+               bool to);
+
 // Why proto/port is open: (zone, service id, reason) for each open service that opens it.
 struct Explanation {
     std::string zone;

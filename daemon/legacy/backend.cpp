@@ -16,13 +16,6 @@ using namespace legacy;
 
 namespace {
 
-CommitResult failure(int error, std::string message) {
-    CommitResult r;
-    r.error = error;
-    r.message = std::move(message);
-    return r;
-}
-
 std::string first_line(const std::string& s) {
     std::string l = s.substr(0, s.find('\n'));
     return l.empty() ? s : l;
@@ -42,7 +35,7 @@ std::unique_ptr<LegacyBackend> LegacyBackend::open(const LegacyOptions& o, Commi
     std::unique_ptr<LegacyBackend> b(new LegacyBackend(o));
     auto fail = [&](int e, std::string text) -> std::unique_ptr<LegacyBackend> {
         if (err)
-            *err = failure(e, std::move(text));
+            *err = CommitResult::failure(e, std::move(text));
         return nullptr;
     };
     if (o.tools.v4.empty())
@@ -178,10 +171,12 @@ CommitResult LegacyBackend::install_rules(const LegacyLayout& l, bool empty_chai
         const bool with_raw = opt_.ftp_helper && !l.rules(fam, true).empty();
         ChainCheck filter, raw;
         if (int r = read_chain(fam, false, l.chain, &filter); r < 0)
-            return failure(r, "reading " + table_words(fam, false) + ": " + errno_text(r));
+            return CommitResult::failure(r, "reading " + table_words(fam, false) + ": " +
+                                                errno_text(r));
         if (with_raw)
             if (int r = read_chain(fam, true, l.chain, &raw); r < 0)
-                return failure(r, "reading " + table_words(fam, true) + ": " + errno_text(r));
+                return CommitResult::failure(r, "reading " + table_words(fam, true) + ": " +
+                                                    errno_text(r));
         RestoreState fs{.hook_jumps = filter.hook_jumps, .final_counters = filter.last_counters};
         std::optional<RestoreState> rs;
         if (with_raw)
@@ -190,7 +185,8 @@ CommitResult LegacyBackend::install_rules(const LegacyLayout& l, bool empty_chai
         std::string output;
         const std::string& tool = fam == 6 ? opt_.tools.v6 : opt_.tools.v4;
         if (int r = run_restore(tool, text, &output); r < 0)
-            return failure(r, tool + ": " + (output.empty() ? errno_text(r) : first_line(output)));
+            return CommitResult::failure(
+                r, tool + ": " + (output.empty() ? errno_text(r) : first_line(output)));
         res.messages += 1;
         res.bytes += text.size();
         // What we wrote, as the kernel holds it: the reference of the periodic check.
@@ -250,7 +246,7 @@ CommitResult LegacyBackend::converge(const LegacyLayout& l, bool rules) {
     std::vector<ListedSet> names;
     std::string msg;
     if (int r = list("", true, &names, &msg); r < 0)
-        return failure(r, "listing ip sets: " + msg);
+        return CommitResult::failure(r, "listing ip sets: " + msg);
     std::set<std::string> present;
     for (const auto& n : names)
         present.insert(n.name);
@@ -261,7 +257,7 @@ CommitResult LegacyBackend::converge(const LegacyLayout& l, bool rules) {
         std::vector<ListedSet> have;
         if (present.contains(s.def.name))
             if (int r = list(s.def.name, false, &have, &msg); r < 0 && r != -ENOENT)
-                return failure(r, "listing ip set " + s.def.name + ": " + msg);
+                return CommitResult::failure(r, "listing ip set " + s.def.name + ": " + msg);
         bool wrong_type = false;
         CommitResult r = fix_set(s, have.empty() ? nullptr : &have.front(), &wrong_type);
         if (!r)
@@ -302,7 +298,7 @@ CommitResult LegacyBackend::patch(const LegacyLayout& l, const std::vector<SetOp
     for (const SetOp& op : ops) {
         const LegacySet* s = l.find(op.set);
         if (!s)
-            return failure(-ENOENT, "no ip set " + op.set + " in the layout");
+            return CommitResult::failure(-ENOENT, "no ip set " + op.set + " in the layout");
         CommitResult r;
         if (op.swap) {
             r = swap_in(*s);
@@ -325,7 +321,7 @@ CommitResult LegacyBackend::commit(const TableLayout& desired, const LayoutDiff&
     TranslateOptions to = opt_.translate;
     auto next = translate(desired, to, &why);
     if (!next)
-        return failure(-EINVAL, why);
+        return CommitResult::failure(-EINVAL, why);
     if (!opt_.ftp_helper) {
         next->raw4.clear();
         next->raw6.clear();
@@ -345,9 +341,9 @@ CommitResult LegacyBackend::commit(const TableLayout& desired, const LayoutDiff&
             res = patch(*next, set_ops(*next, changes));
         }
     } catch (const std::bad_alloc&) {
-        res = failure(-ENOMEM, "out of memory encoding an ipset request");
+        res = CommitResult::failure(-ENOMEM, "out of memory encoding an ipset request");
     } catch (const std::exception& e) {
-        res = failure(-EINVAL, e.what());
+        res = CommitResult::failure(-EINVAL, e.what());
     }
     if (!res) {
         // ipset has no transactions: a failure may leave some sets changed. The next commit
@@ -363,7 +359,7 @@ CommitResult LegacyBackend::commit(const TableLayout& desired, const LayoutDiff&
 
 CommitResult LegacyBackend::repair() {
     if (!applied_legacy_)
-        return failure(-ENODATA, "nothing was committed yet");
+        return CommitResult::failure(-ENODATA, "nothing was committed yet");
     try {
         CommitResult res = converge(*applied_legacy_, false);
         dirty_ = !res;
@@ -371,9 +367,9 @@ CommitResult LegacyBackend::repair() {
             res.message = "restored: " + res.message;
         return res;
     } catch (const std::bad_alloc&) {
-        return failure(-ENOMEM, "out of memory encoding an ipset request");
+        return CommitResult::failure(-ENOMEM, "out of memory encoding an ipset request");
     } catch (const std::exception& e) {
-        return failure(-EINVAL, e.what());
+        return CommitResult::failure(-EINVAL, e.what());
     }
 }
 

@@ -19,13 +19,6 @@ using namespace nft;
 
 namespace {
 
-CommitResult failure(int error, std::string message) {
-    CommitResult r;
-    r.error = error;
-    r.message = std::move(message);
-    return r;
-}
-
 // A freshly allocated libnftnl object, or std::bad_alloc (caught where requests are made).
 template <class Ptr>
 Ptr must(Ptr p) {
@@ -90,7 +83,7 @@ std::unique_ptr<NftBackend> NftBackend::open(CommitResult* err) {
     std::unique_ptr<NftBackend> b(new NftBackend());
     if (int r = b->sock_.open(); r < 0) {
         if (err)
-            *err = failure(r, "opening a netfilter netlink socket: " + errno_text(r));
+            *err = CommitResult::failure(r, "opening a netfilter netlink socket: " + errno_text(r));
         return nullptr;
     }
     // A kernel without nf_tables still opens NETLINK_NETFILTER sockets; asking for the ruleset
@@ -98,12 +91,12 @@ std::unique_ptr<NftBackend> NftBackend::open(CommitResult* err) {
     std::uint32_t gen = 0;
     if (int r = b->generation(&gen); r < 0) {
         if (err)
-            *err = failure(r, "nf_tables is not available: " + errno_text(r));
+            *err = CommitResult::failure(r, "nf_tables is not available: " + errno_text(r));
         return nullptr;
     }
     if (int r = b->events_.open(); r < 0) {
         if (err)
-            *err = failure(r, "subscribing to nf_tables events: " + errno_text(r));
+            *err = CommitResult::failure(r, "subscribing to nf_tables events: " + errno_text(r));
         return nullptr;
     }
     return b;
@@ -240,7 +233,8 @@ CommitResult NftBackend::patch_or_rebuild(const TableLayout& desired,
 CommitResult NftBackend::adopt(const TableLayout& desired) {
     TableModel have(desired.table);
     if (int r = read_table(desired.table, &have); r < 0)
-        return failure(r, "reading table inet " + desired.table + ": " + errno_text(r));
+        return CommitResult::failure(r,
+                                     "reading table inet " + desired.table + ": " + errno_text(r));
     if (!have.exists()) {
         CommitResult res = rebuild(desired);
         if (res)
@@ -281,7 +275,7 @@ CommitResult NftBackend::adopt(const TableLayout& desired) {
 
 CommitResult NftBackend::commit(const TableLayout& desired, const LayoutDiff& changes) {
     if (std::string why = validate_layout(desired); !why.empty())
-        return failure(-EINVAL, why);
+        return CommitResult::failure(-EINVAL, why);
     CommitResult res;
     try {
         if (!applied_) {
@@ -294,9 +288,9 @@ CommitResult NftBackend::commit(const TableLayout& desired, const LayoutDiff& ch
             res = rebuild(desired);
         }
     } catch (const std::bad_alloc&) {
-        return failure(-ENOMEM, "out of memory encoding the batch");
+        return CommitResult::failure(-ENOMEM, "out of memory encoding the batch");
     } catch (const std::exception& e) {
-        return failure(-EINVAL, e.what());
+        return CommitResult::failure(-EINVAL, e.what());
     }
     if (res)
         applied_ = desired;
@@ -305,16 +299,16 @@ CommitResult NftBackend::commit(const TableLayout& desired, const LayoutDiff& ch
 
 CommitResult NftBackend::repair() {
     if (!applied_)
-        return failure(-ENODATA, "nothing was committed yet");
+        return CommitResult::failure(-ENODATA, "nothing was committed yet");
     try {
         CommitResult res = rebuild(*applied_);
         if (res)
             res.message = "re-created table inet " + applied_->table;
         return res;
     } catch (const std::bad_alloc&) {
-        return failure(-ENOMEM, "out of memory encoding the batch");
+        return CommitResult::failure(-ENOMEM, "out of memory encoding the batch");
     } catch (const std::exception& e) {
-        return failure(-EINVAL, e.what());
+        return CommitResult::failure(-EINVAL, e.what());
     }
 }
 

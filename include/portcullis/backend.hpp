@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// What the manager asks of a firewall backend (nftables now; the legacy ipset/iptables one for
-// kernels without nf_tables later). A backend only encodes and sends: every decision about what
+// What the manager asks of a firewall backend (nftables, or ip sets and iptables on kernels
+// without nf_tables). A backend only encodes and sends: every decision about what
 // is open was made by the planner and is already in the TableLayout.
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace portcullis {
 
@@ -21,6 +22,13 @@ struct CommitResult {
     std::size_t bytes = 0;    // bytes sent
 
     explicit operator bool() const { return error == 0; }
+
+    static CommitResult failure(int error, std::string message) {
+        CommitResult r;
+        r.error = error;
+        r.message = std::move(message);
+        return r;
+    }
 };
 
 class Backend {
