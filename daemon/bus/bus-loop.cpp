@@ -3,7 +3,9 @@
 
 #include <cerrno>
 #include <ctime>
+#include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 
 namespace portcullis {
 
@@ -11,18 +13,28 @@ BusLoop::BusLoop(uv_loop_t* loop, sd_bus* bus, std::function<void()> on_disconne
     : loop_(loop), bus_(sd_bus_ref(bus)), on_disconnect_(std::move(on_disconnect)) {}
 
 BusLoop::~BusLoop() {
-    // Handles first: their callbacks reference this object and the bus.
+    // Handles first: their callbacks reference this object and the bus. uv_close() takes the
+    // fd out of the poller at once, so it may be closed right after.
     prepare_.reset();
     timer_.reset();
     poll_.reset();
+    if (poll_fd_ >= 0)
+        close(poll_fd_);
 }
 
 int BusLoop::start() {
     int fd = sd_bus_get_fd(bus_.get());
     if (fd < 0)
         return fd;
+    // Poll a duplicate we own. sd-bus closes its own fd when the peer goes away, inside
+    // sd_bus_process(), while the poll handle still names that number; the next socket the
+    // daemon opens (the reconnect) may get the same number, and tearing this loop down would
+    // then remove the new connection from the poller: the daemon would stop hearing it.
+    poll_fd_ = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (poll_fd_ < 0)
+        return -errno;
     int err = 0;
-    poll_ = make_uv<uv_poll_t>(loop_, uv_poll_init, &err, fd);
+    poll_ = make_uv<uv_poll_t>(loop_, uv_poll_init, &err, poll_fd_);
     if (!poll_)
         return -EIO;
     timer_ = make_uv<uv_timer_t>(loop_, uv_timer_init, &err);

@@ -39,6 +39,7 @@ private:
     UvPtr<uv_poll_t> poll_;
     UvPtr<uv_timer_t> timer_;
     UvPtr<uv_prepare_t> prepare_; // re-arms before each poll: picks up messages queued anywhere
+    int poll_fd_ = -1; // our duplicate of the bus fd: its number stays ours until we close it
     int armed_events_ = -1;
     bool dead_ = false;
     bool first_round_ = true;
