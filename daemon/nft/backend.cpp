@@ -4,6 +4,7 @@
 #include "core/strings.hpp"
 #include "nft/encode.hpp"
 #include "nft/handles.hpp"
+#include "nft/parse-guard.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -372,7 +373,7 @@ std::optional<std::uint64_t> NftBackend::dropped() {
             ObjPtr o(nftnl_obj_alloc());
             if (!o)
                 return -ENOMEM;
-            if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
+            if (!safe_for_libnftnl(nlh) || nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
                 return -EINVAL;
             packets = nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS);
             return 0;

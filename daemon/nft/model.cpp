@@ -3,6 +3,7 @@
 
 #include "nft/encode.hpp"
 #include "nft/handles.hpp"
+#include "nft/parse-guard.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -22,74 +23,6 @@ std::string set_key(const char* name, bool has_id, std::uint32_t id) {
     if (n.find('%') != std::string::npos && has_id)
         return "id:" + std::to_string(id);
     return n;
-}
-
-// Calls f on each attribute in [start, start + len) while f returns true; false when f did.
-template <class F>
-bool each_attr(const void* start, std::size_t len, F f) {
-    const auto* attr = static_cast<const nlattr*>(start);
-    const auto* tail = static_cast<const char*>(start) + len;
-    for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
-         attr = mnl_attr_next(attr))
-        if (!f(attr))
-            return false;
-    return true;
-}
-
-template <class F>
-bool each_nested(const nlattr* nest, F f) {
-    return each_attr(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), f);
-}
-
-// libnftnl (1.2.4) passes the name of each expression it parses to strcmp() without checking
-// that there is one: an expression without NFTA_EXPR_NAME makes nftnl_rule_nlmsg_parse() (and
-// the set and element parsers) read address 4. The kernel never sends one, but what we parse
-// is checked before libnftnl sees it: such a message is refused as unparseable.
-bool expr_named(const nlattr* expr) {
-    return !each_nested(expr, [](const nlattr* a) {
-        return !(mnl_attr_get_type(a) == NFTA_EXPR_NAME &&
-                 mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0);
-    });
-}
-
-bool exprs_named(const nlattr* list) {
-    return each_nested(list, [](const nlattr* e) { return expr_named(e); });
-}
-
-// libnftnl (1.2.4) checks an element's attribute types against NFTA_SET_MAX but stores them in
-// a table sized for NFTA_SET_ELEM_MAX (11): an attribute of type 12 to NFTA_SET_MAX writes a
-// pointer past that table on the stack, over the caller's saved registers (found by fuzzing:
-// a later return used one). The kernel sends none of those types for an element.
-constexpr std::uint16_t last_elem_attr_libnftnl_sizes = NFTA_SET_ELEM_EXPRESSIONS;
-
-// Every expression in a rule, set or element message has a name (see expr_named), and every
-// element attribute fits libnftnl's table (see last_elem_attr_libnftnl_sizes).
-bool expressions_named(const nlmsghdr* nlh) {
-    auto elem_ok = [](const nlattr* elem) {
-        return each_nested(elem, [](const nlattr* a) {
-            switch (mnl_attr_get_type(a)) {
-            case NFTA_SET_ELEM_EXPR:
-                return expr_named(a);
-            case NFTA_SET_ELEM_EXPRESSIONS:
-                return exprs_named(a);
-            default:
-                return mnl_attr_get_type(a) <= last_elem_attr_libnftnl_sizes;
-            }
-        });
-    };
-    bool rule = NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWRULE;
-    bool set = NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWSET;
-    return each_attr(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)),
-                     mnl_nlmsg_get_payload_len(nlh) - sizeof(nfgenmsg), [&](const nlattr* a) {
-                         auto type = mnl_attr_get_type(a);
-                         if (rule)
-                             return type != NFTA_RULE_EXPRESSIONS || exprs_named(a);
-                         if (set)
-                             return type == NFTA_SET_EXPR          ? expr_named(a)
-                                    : type == NFTA_SET_EXPRESSIONS ? exprs_named(a)
-                                                                   : true;
-                         return type != NFTA_SET_ELEM_LIST_ELEMENTS || each_nested(a, elem_ok);
-                     });
 }
 
 // The u32 attribute `type` at the top level of an nf_tables message, if present. libnftnl's
@@ -199,7 +132,7 @@ int TableModel::apply_table(const nlmsghdr* nlh, bool deleted) {
     TablePtr t(nftnl_table_alloc());
     if (!t)
         return -ENOMEM;
-    if (nftnl_table_nlmsg_parse(nlh, t.get()) < 0)
+    if (!safe_for_libnftnl(nlh) || nftnl_table_nlmsg_parse(nlh, t.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME), table_))
         return 0;
@@ -218,7 +151,7 @@ int TableModel::apply_chain(const nlmsghdr* nlh) {
     ChainPtr c(nftnl_chain_alloc());
     if (!c)
         return -ENOMEM;
-    if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0)
+    if (!safe_for_libnftnl(nlh) || nftnl_chain_nlmsg_parse(nlh, c.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE), table_))
         return 0;
@@ -248,7 +181,7 @@ int TableModel::apply_rule(const nlmsghdr* nlh) {
     RulePtr r(nftnl_rule_alloc());
     if (!r)
         return -ENOMEM;
-    if (!expressions_named(nlh) || nftnl_rule_nlmsg_parse(nlh, r.get()) < 0)
+    if (!safe_for_libnftnl(nlh) || nftnl_rule_nlmsg_parse(nlh, r.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE), table_))
         return 0;
@@ -278,7 +211,7 @@ int TableModel::apply_set(const nlmsghdr* nlh) {
     SetPtr s(nftnl_set_alloc());
     if (!s)
         return -ENOMEM;
-    if (!expressions_named(nlh) || nftnl_set_nlmsg_parse(nlh, s.get()) < 0)
+    if (!safe_for_libnftnl(nlh) || nftnl_set_nlmsg_parse(nlh, s.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_set_get_str(s.get(), NFTNL_SET_TABLE), table_))
         return 0;
@@ -297,7 +230,7 @@ int TableModel::apply_elements(const nlmsghdr* nlh, bool added) {
     SetPtr s(nftnl_set_alloc());
     if (!s)
         return -ENOMEM;
-    if (!expressions_named(nlh) || nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0)
+    if (!safe_for_libnftnl(nlh) || nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_set_get_str(s.get(), NFTNL_SET_TABLE), table_))
         return 0;
@@ -332,7 +265,7 @@ int TableModel::apply_object(const nlmsghdr* nlh) {
     ObjPtr o(nftnl_obj_alloc());
     if (!o)
         return -ENOMEM;
-    if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
+    if (!safe_for_libnftnl(nlh) || nftnl_obj_nlmsg_parse(nlh, o.get()) < 0)
         return -EINVAL;
     if (!in_table(nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE), table_))
         return 0;

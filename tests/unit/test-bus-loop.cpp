@@ -67,11 +67,11 @@ TEST_CASE("a dead connection's loop does not deafen the next one on the same fd 
         REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, a) == 0);
         bus::BusPtr first = p2p(a[0], false);
         bool first_dead = false;
-        auto first_loop =
-            std::make_unique<BusLoop>(&loop, first.get(), [&] { first_dead = true; });
+        auto first_loop = std::make_unique<BusLoop>(&loop, first.get(), [&] { first_dead = true; });
         REQUIRE(first_loop->start() == 0);
         close(a[1]);
-        REQUIRE(run_until(&loop, [&] { return first_dead; }, 2000));
+        REQUIRE(run_until(
+            &loop, [&] { return first_dead; }, 2000));
         REQUIRE_FALSE(fd_open(a[0])); // sd-bus closed it: the number is free again
 
         // The second connection takes that number while the first loop still exists.
@@ -107,7 +107,8 @@ TEST_CASE("a dead connection's loop does not deafen the next one on the same fd 
         bus::SlotPtr match(raw_slot);
         REQUIRE(sd_bus_emit_signal(server.get(), "/org/example", "org.example.Test", "Ping", "") >=
                 0);
-        CHECK(run_until(&loop, [&] { return heard == 1; }, 2000));
+        CHECK(run_until(
+            &loop, [&] { return heard == 1; }, 2000));
     }
     // Every handle is closed: the loop runs dry.
     uv_run(&loop, UV_RUN_DEFAULT);
