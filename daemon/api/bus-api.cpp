@@ -24,6 +24,14 @@ namespace {
 constexpr unsigned backoff_min_ms = 100;
 constexpr unsigned backoff_max_ms = 5'000;
 
+// PropertiesChanged after a quiet spell goes out at once (up to emit_burst in a row); during a
+// burst of changes (a script setting a hundred overrides) at most one per emit_holdoff_ms, with
+// the values current when it goes. With thousands of services one emission is a few hundred KB
+// (EnabledServices, OpenPorts) to every listener and milliseconds of work here; Applied still
+// goes out for every generation.
+constexpr std::uint64_t emit_holdoff_ms = 50;
+constexpr unsigned emit_burst = 2;
+
 // Emits PropertiesChanged for `names` (a null-terminated list of property names).
 void emit_properties_changed(sd_bus* bus, const char* path, const char* interface,
                              std::vector<const char*> names) {
@@ -45,7 +53,7 @@ std::vector<std::string> fixed_properties(const Service& s) {
 } // namespace
 
 BusApi::BusApi(uv_loop_t* loop, Manager& manager, std::string bus)
-    : loop_(loop), m_(manager), spec_(std::move(bus)) {}
+    : loop_(loop), m_(manager), spec_(std::move(bus)), emit_pacer_(emit_holdoff_ms, emit_burst) {}
 
 BusApi::~BusApi() {
     m_.on_applied = nullptr;
@@ -214,11 +222,18 @@ void BusApi::reloaded(const Catalog& old_catalog, const Config& old_config) {
 
 void BusApi::schedule_emit() {
     // Several manager callbacks can belong to one transaction (the commit, LastError cleared):
-    // collect them into one PropertiesChanged on the next loop iteration.
+    // collect them into one PropertiesChanged on the next loop iteration, or later when the
+    // pacer says so (emit_holdoff_ms); what changes meanwhile joins the same emission.
     if (emit_ && !uv_is_active(reinterpret_cast<uv_handle_t*>(emit_.get())))
-        uv_timer_start(
-            emit_.get(), [](uv_timer_t* t) { static_cast<BusApi*>(t->data)->emit_changes(); }, 0,
-            0);
+        uv_timer_start(emit_.get(), on_emit_timer, 0, 0);
+}
+
+void BusApi::on_emit_timer(uv_timer_t* t) {
+    auto* self = static_cast<BusApi*>(t->data);
+    if (std::uint64_t wait = self->emit_pacer_.acquire(uv_now(self->loop_)); wait > 0)
+        uv_timer_start(t, on_emit_timer, wait, 0);
+    else
+        self->emit_changes();
 }
 
 BusApi::ManagerSnapshot BusApi::take_manager_snapshot() const {

@@ -3,13 +3,14 @@
 // configured bus. Connects, registers the objects (api/objects.hpp), requests the name,
 // reconnects with backoff, and announces changes: Applied after every committed change,
 // RolledBack after an unconfirmed change was undone, and
-// PropertiesChanged for what the manager's changes touched.
+// PropertiesChanged for what the manager's changes touched (paced: see schedule_emit).
 #pragma once
 
 #include "app/manager.hpp"
 #include "bus/bus-loop.hpp"
 #include "bus/handles.hpp"
 #include "portcullis/uv-util.hpp"
+#include "sources/publish-pacer.hpp"
 
 #include <cstdint>
 #include <map>
@@ -60,6 +61,7 @@ private:
     void disconnected();
     void schedule_reconnect();
     void schedule_emit();
+    static void on_emit_timer(uv_timer_t* t);
     void applied(const AppliedChange& change);
     void reloaded(const Catalog& old_catalog, const Config& old_config);
     void rolled_back(std::uint64_t generation);
@@ -81,6 +83,7 @@ private:
     std::vector<bus::SlotPtr> slots_;
     UvPtr<uv_timer_t> reconnect_;
     UvPtr<uv_timer_t> emit_;
+    PublishPacer emit_pacer_;
     unsigned backoff_ms_ = 0;
 
     ManagerSnapshot last_manager_;

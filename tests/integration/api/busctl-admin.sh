@@ -163,6 +163,36 @@ print("signals:", len(sigs))
 PY
 ok "Applied and PropertiesChanged once per transaction, none when nothing changed"
 
+# --- a burst: every change is Applied, PropertiesChanged is paced (at most one per 50 ms
+# after the first two) and its last one carries the final values
+pc_spawn monitor-burst sh -c 'exec "$@" 2>/dev/null' sh "${B[@]}" --json=short monitor --match "sender=org.portcullis1"
+mon=$PC_LAST_PID
+sleep 0.5
+t0=$(date +%s%N)
+for i in $(seq 1 20); do
+    if [ $((i % 2)) = 1 ]; then state=closed; else state=open; fi
+    "${B[@]}" call "${M[@]}" SetOverride ss smb "$state"
+done
+burst_ms=$((($(date +%s%N) - t0) / 1000000))
+sleep 0.5
+pc_stop "$mon" || true
+[ "$(nftset any_tcp)" = "22 139 445" ] || pc_fail "after the burst (ending on open), any_tcp is '$(nftset any_tcp)'"
+python3 - "$tmp/monitor-burst.log" "$burst_ms" <<'PY'
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+burst_ms = int(sys.argv[2])
+sigs = [m for m in msgs if m.get("type") == "signal"]
+applied = [m for m in sigs if m["member"] == "Applied"]
+assert len(applied) == 20, f"{len(applied)} Applied for 20 changes"
+pc = [m for m in sigs if m["member"] == "PropertiesChanged" and m["path"] == "/org/portcullis1"]
+most = 2 + burst_ms // 50 + 2
+assert 1 <= len(pc) <= min(most, 19), f"{len(pc)} PropertiesChanged for 20 changes in {burst_ms} ms (at most {most})"
+last = pc[-1]["payload"]["data"][1]
+assert "smb" in last["EnabledServices"]["data"], last["EnabledServices"]
+assert last["Generation"]["data"] == applied[-1]["payload"]["data"][0], (last["Generation"], applied[-1])
+print(f"20 changes in {burst_ms} ms: {len(pc)} PropertiesChanged on the manager")
+PY
+
 # --- Explain
 [ "$(call Explain sq tcp 445)" = '[[["any", "smb", "override"]]]' ] || pc_fail "Explain 445: $(call Explain sq tcp 445)"
 [ "$(call Explain sq tcp 22)" = '[[["any", "ssh", "always"]]]' ] || pc_fail "Explain 22"
@@ -208,6 +238,7 @@ dropped1=$(prop Dropped)
 ok "Dropped $dropped0 -> $dropped1"
 
 # --- errors
+gen_before=$(prop Generation)
 E=(/org/portcullis1 org.portcullis1.Manager.SetOverride)
 [ "$(dbus_error root "${E[@]}" string:ssh string:closed)" = org.portcullis1.Error.WouldLockOut ] || pc_fail WouldLockOut
 [ "$(dbus_error root "${E[@]}" string:nope string:open)" = org.portcullis1.Error.UnknownService ] || pc_fail UnknownService
@@ -216,7 +247,7 @@ E=(/org/portcullis1 org.portcullis1.Manager.SetOverride)
 [ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp uint16:0)" = org.freedesktop.DBus.Error.InvalidArgs ] || pc_fail "port 0"
 [ "$(dbus_error root /org/portcullis1 org.portcullis1.Manager.Explain string:tcp)" = org.freedesktop.DBus.Error.InvalidArgs ] || pc_fail "missing arg"
 [ "$(dbus_error root /org/portcullis1/service/nope org.portcullis1.Service.SetOverride string:open)" = org.freedesktop.DBus.Error.UnknownObject ] || pc_fail "unknown object"
-[ "$(prop Generation)" = 2 ] || pc_fail "errors changed the generation"
+[ "$(prop Generation)" = "$gen_before" ] || pc_fail "errors changed the generation ($gen_before -> $(prop Generation))"
 ok "errors: WouldLockOut, UnknownService, InvalidArgs"
 
 # --- unprivileged callers: reads work, mutations are refused and change nothing
@@ -230,7 +261,7 @@ before=$(pc_in_box nft list table inet portcullis)
 [ "$(dbus_error nobody /org/portcullis1 org.portcullis1.Manager.Confirm)" = org.freedesktop.DBus.Error.AccessDenied ] || pc_fail "nobody Confirm"
 out=$("${NOBODY[@]}" "${B[@]}" call "${M[@]}" SetOverride ss smb closed 2>&1 || true)
 [ "$out" = "Call failed: Access denied" ] || pc_fail "busctl as nobody: $out"
-[ "$(prop Generation)" = 2 ] || pc_fail "an unprivileged call changed the generation"
+[ "$(prop Generation)" = "$gen_before" ] || pc_fail "an unprivileged call changed the generation"
 [ "$(pc_in_box nft list table inet portcullis)" = "$before" ] || pc_fail "an unprivileged call changed the ruleset"
 # The policy file: only root may own the name.
 owner=$({ "${NOBODY[@]}" "${B[@]}" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus RequestName su org.portcullis1 4 2>&1 || true; })
