@@ -33,9 +33,12 @@ Attrs inside(const nlattr* nest) {
     return {mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest)};
 }
 
+// Up to the message's aligned end, as mnl_attr_parse() walks it for libnftnl: an attribute may
+// reach into the padding after nlmsg_len (found by fuzz-netlink: a nameless expression there).
 Attrs inside(const nlmsghdr* nlh) {
-    return {mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)),
-            mnl_nlmsg_get_payload_len(nlh) - sizeof(nfgenmsg)};
+    const void* start = mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg));
+    const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+    return {start, static_cast<std::size_t>(tail - static_cast<const char*>(start))};
 }
 
 // Whether f holds for each attribute, walked as libmnl walks them (it stops at the first one

@@ -218,3 +218,24 @@ TEST_CASE("a dynset's own expressions are checked too, to a bounded depth", "[nf
     CHECK_FALSE(safe_for_libnftnl(rule(3, false).nlh));
     CHECK_FALSE(safe_for_libnftnl(rule(40, true).nlh)); // the kernel nests one level
 }
+
+TEST_CASE("an attribute reaching into the message's padding is checked as libmnl walks it",
+          "[nft-guard]") {
+    // Found by fuzz-netlink: libmnl walks a message's attributes up to its aligned end, so an
+    // expression list ending one byte past nlmsg_len is still parsed by libnftnl. The guard
+    // walks the same bytes, and finds the nameless expression in it.
+    Message m(NFT_MSG_NEWRULE, [](nlmsghdr* nlh) {
+        mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "portcullis");
+        mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "input");
+        nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+        nlattr* nameless = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+        mnl_attr_put_u32(nlh, NFTA_EXPR_DATA, 0);
+        mnl_attr_nest_end(nlh, nameless);
+        mnl_attr_nest_end(nlh, list);
+    });
+    REQUIRE(m.nlh->nlmsg_len % MNL_ALIGNTO == 0);
+    m.nlh->nlmsg_len -= 1;
+    CHECK_FALSE(safe_for_libnftnl(m.nlh));
+    TableModel model("portcullis");
+    CHECK(model.apply(m.nlh) == -EINVAL);
+}
