@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <csignal>
 #include <iostream>
+#include <malloc.h>
 #include <memory>
 #include <string>
 #include <systemd/sd-daemon.h>
@@ -91,6 +92,11 @@ int main(int argc, char** argv) {
     }
     if (!ignore_sigpipe())
         return exit_software;
+    // Large buffers (a catalogue file's text, the services vector while it grows) come from
+    // their own mappings and go back when freed. A fixed threshold also turns off glibc's
+    // adaptive one, which after the first such free would put later ones in the heap, where
+    // what is freed stays resident between the daemon's long-lived allocations.
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     // Not root (a DSM package): CAP_NET_ADMIN comes from --configure-host, or nothing works.
     if (!opts->dry_run) {
         std::string warning;
