@@ -12,7 +12,7 @@ foreach(backend nftables legacy)
   endif()
   foreach(t enable-disable open-when restart-adopts synology dry-run-and-errors notify
             overlap monitor zones ftp-helper tamper single-instance
-            faults-state-dir faults-reload faults-bus)
+            faults-state-dir faults-reload faults-bus confirmed)
     add_test(NAME "integration: daemon ${t}${suffix}"
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/daemon/${t}.sh)
     set_tests_properties("integration: daemon ${t}${suffix}" PROPERTIES
@@ -30,9 +30,8 @@ set_tests_properties("integration: daemon backend-choice" PROPERTIES
   ENVIRONMENT "PORTCULLISD=$<TARGET_FILE:portcullisd>")
 
 # Start-up and scale (nftables): signals during the start, SetOverride while systemd reloads;
-# commit-confirmed and WouldLockOut (the API's own logic: one backend is enough); 10,000 D-Bus
-# calls from 4 clients, kill -9 in the middle of a burst of unit changes.
-foreach(t early-signals override-while-reloading confirmed faults-dbus-burst faults-kill-burst)
+# 10,000 D-Bus calls from 4 clients, kill -9 in the middle of a burst of unit changes.
+foreach(t early-signals override-while-reloading faults-dbus-burst faults-kill-burst)
   add_test(NAME "integration: daemon ${t}"
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/daemon/${t}.sh)
   set_tests_properties("integration: daemon ${t}" PROPERTIES

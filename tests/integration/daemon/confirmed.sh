@@ -31,7 +31,11 @@ dsend() {
 # (The listing is read whole first: grep -q ending early would fail the pipe under pipefail.)
 in_set() {
     local set
-    set=$(dm_nft list set inet portcullis any_tcp) || return 2
+    if [ "$DM_BACKEND" = legacy ]; then
+        set=$(dm_ipset list pc_any_tcp | sed -n '/^Members:/,$p') || return 2
+    else
+        set=$(dm_nft list set inet portcullis any_tcp) || return 2
+    fi
     grep -qw "$1" <<<"$set"
 }
 not_in_set() {
