@@ -88,11 +88,30 @@ bool strings_ok(Attrs attrs, std::initializer_list<std::uint16_t> types) {
     });
 }
 
-// A data register (a key, a compared value, an immediate): a verdict in it may name a chain.
-bool data_ok(const nlattr* data) {
-    return all_of(inside(data), [](const nlattr* a) {
-        return type(a) != NFTA_DATA_VERDICT || strings_ok(inside(a), {NFTA_VERDICT_CHAIN});
+// A verdict. libnftnl 1.2.4 parses it into an attribute table it does not initialise
+// (nftnl_parse_verdict), so what it reads must be there: the code always, and for a jump or a
+// goto the chain, which it copies (found by fuzz-netlink: a goto without a chain, strdup() of a
+// stack leftover).
+bool verdict_ok(const nlattr* verdict) {
+    std::optional<std::uint32_t> code;
+    bool chain = false;
+    all_of(inside(verdict), [&](const nlattr* a) {
+        if (type(a) == NFTA_VERDICT_CODE && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+            code = ntohl(mnl_attr_get_u32(a));
+        chain = chain || type(a) == NFTA_VERDICT_CHAIN;
+        return true;
     });
+    if (!code)
+        return false;
+    bool jumps = *code == static_cast<std::uint32_t>(NFT_JUMP) ||
+                 *code == static_cast<std::uint32_t>(NFT_GOTO);
+    return (!jumps || chain) && strings_ok(inside(verdict), {NFTA_VERDICT_CHAIN});
+}
+
+// A data register (a key, a compared value, an immediate): it may hold a verdict.
+bool data_ok(const nlattr* data) {
+    return all_of(inside(data),
+                  [](const nlattr* a) { return type(a) != NFTA_DATA_VERDICT || verdict_ok(a); });
 }
 
 bool data_attrs_ok(Attrs attrs, std::initializer_list<std::uint16_t> types) {

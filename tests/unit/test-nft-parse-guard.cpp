@@ -239,3 +239,33 @@ TEST_CASE("an attribute reaching into the message's padding is checked as libmnl
     TableModel model("portcullis");
     CHECK(model.apply(m.nlh) == -EINVAL);
 }
+
+TEST_CASE("a verdict has its code, and a jump or goto its chain", "[nft-guard]") {
+    // Found by fuzz-netlink: libnftnl 1.2.4 reads a verdict into an attribute table it does not
+    // initialise, so a goto without a chain made it strdup() whatever was on the stack.
+    auto immediate = [](std::uint32_t code, bool with_code, bool with_chain) {
+        return rule_with("immediate", [=](nlmsghdr* nlh) {
+            mnl_attr_put_u32(nlh, NFTA_IMMEDIATE_DREG, htonl(NFT_REG_VERDICT));
+            nlattr* data = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
+            nlattr* verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+            if (with_code)
+                mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl(code));
+            if (with_chain)
+                mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, "lan_zone");
+            mnl_attr_nest_end(nlh, verdict);
+            mnl_attr_nest_end(nlh, data);
+        });
+    };
+    const auto jump = static_cast<std::uint32_t>(NFT_JUMP);
+    const auto go_to = static_cast<std::uint32_t>(NFT_GOTO);
+    CHECK(safe_for_libnftnl(immediate(NF_ACCEPT, true, false).nlh));
+    CHECK(safe_for_libnftnl(immediate(jump, true, true).nlh));
+    CHECK(safe_for_libnftnl(immediate(go_to, true, true).nlh));
+    CHECK_FALSE(safe_for_libnftnl(immediate(go_to, true, false).nlh));
+    CHECK_FALSE(safe_for_libnftnl(immediate(jump, true, false).nlh));
+    CHECK_FALSE(safe_for_libnftnl(immediate(NF_ACCEPT, false, false).nlh));
+    TableModel model("portcullis");
+    CHECK(model.apply(immediate(go_to, true, false).nlh) == -EINVAL);
+    CHECK(model.apply(immediate(NF_DROP, true, false).nlh) == 0);
+    CHECK(model.rules().size() == 1);
+}
