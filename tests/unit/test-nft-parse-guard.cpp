@@ -269,3 +269,49 @@ TEST_CASE("a verdict has its code, and a jump or goto its chain", "[nft-guard]")
     CHECK(model.apply(immediate(NF_DROP, true, false).nlh) == 0);
     CHECK(model.rules().size() == 1);
 }
+
+TEST_CASE("a rule, set or element message with a nameless expression is refused, not parsed",
+          "[nft-guard]") {
+    // Found by fuzz-netlink: libnftnl hands a missing NFTA_EXPR_NAME to strcmp(). The model
+    // checks first and answers -EINVAL; the good expression before it changes nothing.
+    Message m(NFT_MSG_NEWRULE, [](nlmsghdr* nlh) {
+        mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "portcullis");
+        mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "input");
+        nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+        nlattr* good = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+        mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+        mnl_attr_nest_end(nlh, good);
+        nlattr* nameless = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+        mnl_attr_put_u32(nlh, NFTA_EXPR_DATA, 0);
+        mnl_attr_nest_end(nlh, nameless);
+        mnl_attr_nest_end(nlh, list);
+    });
+    TableModel model("portcullis");
+    CHECK(model.apply(m.nlh) == -EINVAL);
+    CHECK(model.rules().empty());
+}
+
+TEST_CASE("an element attribute past libnftnl's table is refused, not parsed", "[nft-guard]") {
+    // Found by fuzz-netlink: libnftnl checks element attribute types against NFTA_SET_MAX but
+    // stores them in a table of NFTA_SET_ELEM_MAX + 1, so type 17 overwrote its caller's
+    // stack. The model refuses such a message before libnftnl sees it.
+    auto elements_message = [](std::uint16_t extra_type) {
+        return Message(NFT_MSG_NEWSETELEM, [extra_type](nlmsghdr* nlh) {
+            mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, "portcullis");
+            mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, "any_tcp");
+            nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+            nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+            nlattr* key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+            mnl_attr_put_u16(nlh, NFTA_DATA_VALUE, htons(22));
+            mnl_attr_nest_end(nlh, key);
+            mnl_attr_put_u32(nlh, extra_type, 0);
+            mnl_attr_nest_end(nlh, elem);
+            mnl_attr_nest_end(nlh, list);
+        });
+    };
+    TableModel model("portcullis");
+    CHECK(model.apply(elements_message(17).nlh) == -EINVAL);
+    CHECK(model.apply(elements_message(NFTA_SET_ELEM_EXPRESSIONS + 1).nlh) == -EINVAL);
+    // A type libnftnl knows gets past the check (and then finds no set of that name).
+    CHECK(model.apply(elements_message(NFTA_SET_ELEM_FLAGS).nlh) == -ENOENT);
+}
