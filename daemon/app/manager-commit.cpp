@@ -135,8 +135,8 @@ bool Manager::commit_step(std::vector<std::uint32_t> touched, std::string* error
 bool Manager::commit_layout(const Diff& d, std::string* error, const DesiredState& want) {
     TableLayout layout = build_layout(want, config_.table);
     if (opts_.dry_run) {
-        log_info("dry run: would " + std::string(have_applied_ ? "change" : "create") +
-                 " table inet " + config_.table);
+        log_info("dry run: would " + std::string(have_applied_ ? "change" : "create") + " " +
+                 (backend_ ? backend_->objects(config_.table) : "table inet " + config_.table));
         return true;
     }
     CommitResult r = backend_->commit(layout, d);
@@ -147,7 +147,7 @@ bool Manager::commit_layout(const Diff& d, std::string* error, const DesiredStat
         return false;
     }
     if (r.rebuilt && have_applied_)
-        log_info("table inet " + config_.table + " rebuilt (" + std::to_string(r.messages) +
+        log_info(backend_->objects(config_.table) + " rebuilt (" + std::to_string(r.messages) +
                  " messages, " + std::to_string(r.bytes) + " bytes)");
     return true;
 }

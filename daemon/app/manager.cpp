@@ -64,7 +64,8 @@ std::optional<std::uint64_t> Manager::dropped() {
 }
 
 std::string Manager::preview_ruleset() const {
-    return render_nft(build_layout(plan_.state(), config_.table));
+    TableLayout l = build_layout(plan_.state(), config_.table);
+    return backend_ ? backend_->render(l) : render_nft(l);
 }
 
 int Manager::start() {
@@ -215,12 +216,13 @@ void Manager::on_backend_event(uv_poll_t* h, int, int) {
 void Manager::handle_backend_event() {
     if (!backend_ || !backend_->process_events() || !have_applied_)
         return;
-    log_warning("table inet " + config_.table + " was changed by someone else; restoring it");
+    const std::string what = backend_->objects(config_.table);
+    log_warning(what + ": changed by someone else; restoring");
     CommitResult r = backend_->repair();
     if (r)
-        log_notice("table inet " + config_.table + " restored");
+        log_notice(what + ": restored");
     else
-        set_last_error("restoring table inet " + config_.table + ": " + r.message, false);
+        set_last_error("restoring " + what + ": " + r.message, false);
 }
 
 void Manager::stop() {
@@ -385,6 +387,8 @@ void Manager::adopt(Config config, Catalog catalog) {
         systemd_->set_patterns(unit_patterns(catalog_));
     if (definitions_moved && !watchers_changed)
         watch_definitions();
+    if (backend_ && config_.legacy.check_seconds != old_config.legacy.check_seconds)
+        backend_->set_check_seconds(config_.legacy.check_seconds);
     log_info("reloaded: " + std::to_string(catalog_.size()) + " services, " +
              std::to_string(config_.zones().size()) + " zone(s), mode " +
              std::string(to_string(config_.mode)));

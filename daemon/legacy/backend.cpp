@@ -29,6 +29,13 @@ std::string table_words(int family, bool raw) {
     return std::string(family == 6 ? "ip6tables" : "iptables") + (raw ? " raw" : " filter");
 }
 
+// The check timer fires every `seconds` (at least 1), first `seconds` from now.
+int arm_timer(int fd, unsigned seconds) {
+    itimerspec every{};
+    every.it_value.tv_sec = every.it_interval.tv_sec = std::max(1U, seconds);
+    return timerfd_settime(fd, 0, &every, nullptr) < 0 ? -errno : 0;
+}
+
 } // namespace
 
 std::unique_ptr<LegacyBackend> LegacyBackend::open(const LegacyOptions& o, CommitResult* err) {
@@ -47,11 +54,23 @@ std::unique_ptr<LegacyBackend> LegacyBackend::open(const LegacyOptions& o, Commi
         return fail(-errno, "creating the check timer: " + errno_text(-errno));
     // Legacy iptables and ipset announce no changes: look at them every check_seconds. Only
     // this backend has the timer, so the nftables backend keeps its idle loop silent.
-    itimerspec every{};
-    every.it_value.tv_sec = every.it_interval.tv_sec = std::max(1U, o.check_seconds);
-    if (timerfd_settime(b->timer_.get(), 0, &every, nullptr) < 0)
-        return fail(-errno, "arming the check timer: " + errno_text(-errno));
+    if (int r = arm_timer(b->timer_.get(), o.check_seconds); r < 0)
+        return fail(r, "arming the check timer: " + errno_text(r));
     return b;
+}
+
+void LegacyBackend::set_check_seconds(unsigned seconds) {
+    opt_.check_seconds = seconds;
+    // Cannot fail on a valid timerfd; if it did, the old period stays, which is still a check.
+    (void)arm_timer(timer_.get(), seconds);
+}
+
+std::string LegacyBackend::render(const TableLayout& desired) const {
+    std::string why;
+    std::optional<LegacyLayout> l = translate(desired, opt_.translate, &why);
+    if (!l)
+        return "# the legacy backend cannot express this layout: " + why + "\n";
+    return render_text(*l, families(), opt_.ftp_helper);
 }
 
 std::vector<int> LegacyBackend::families() const {

@@ -43,6 +43,11 @@ public:
     static std::unique_ptr<LegacyBackend> open(const LegacyOptions& o, CommitResult* err);
 
     [[nodiscard]] std::string_view name() const override { return "legacy"; }
+    [[nodiscard]] std::string objects(const std::string& table) const override {
+        return "ip sets pc_* and chain " + table;
+    }
+    [[nodiscard]] std::string render(const TableLayout& desired) const override;
+    void set_check_seconds(unsigned seconds) override;
     CommitResult commit(const TableLayout& desired, const LayoutDiff& changes) override;
     std::optional<std::uint64_t> dropped() override;
     [[nodiscard]] int event_fd() const override { return timer_.get(); }

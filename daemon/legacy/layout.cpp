@@ -323,4 +323,29 @@ std::string restore_text(const LegacyLayout& l, int family, const RestoreState& 
     return out;
 }
 
+std::string render_text(const LegacyLayout& l, const std::vector<int>& families, bool raw) {
+    std::string out = "# ip sets, in the syntax of `ipset restore`\n";
+    for (const auto& s : l.sets) {
+        out += "create " + s.def.name + " " + std::string(type_name(s.def.type));
+        if (s.def.type == IpSetType::bitmap_port)
+            out += " range 0-65535";
+        else
+            out += s.def.family == AF_INET6 ? " family inet6" : " family inet";
+        out += "\n";
+        for (const auto& i : s.members.ports)
+            out += "add " + s.def.name + " " + std::to_string(i.first) +
+                   (i.first == i.last ? "" : "-" + std::to_string(i.last)) + "\n";
+        for (const auto& n : s.members.nets)
+            out += "add " + s.def.name + " " + n.str() + "\n";
+    }
+    for (int fam : families) {
+        std::optional<RestoreState> raw_state;
+        if (raw && !l.rules(fam, true).empty())
+            raw_state = RestoreState{};
+        out += "# " + std::string(fam == 6 ? "ip6tables" : "iptables") + "-restore --noflush\n" +
+               restore_text(l, fam, RestoreState{}, raw_state);
+    }
+    return out;
+}
+
 } // namespace portcullis::legacy

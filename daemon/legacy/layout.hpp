@@ -98,4 +98,9 @@ struct RestoreState {
 std::string restore_text(const LegacyLayout& l, int family, const RestoreState& filter,
                          const std::optional<RestoreState>& raw);
 
+// The whole layout as text, for people (PreviewRuleset): the sets and their members in the syntax
+// of `ipset restore`, then the restore_text of each family in `families` (4, 6), with the raw
+// table when `raw` (the kernel has the CT target) and the layout has rules there.
+std::string render_text(const LegacyLayout& l, const std::vector<int>& families, bool raw);
+
 } // namespace portcullis::legacy

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "nft/backend.hpp"
 
+#include "core/ruleset.hpp"
 #include "core/strings.hpp"
 #include "nft/encode.hpp"
 #include "nft/handles.hpp"
@@ -296,6 +297,10 @@ CommitResult NftBackend::commit(const TableLayout& desired, const LayoutDiff& ch
     if (res)
         applied_ = desired;
     return res;
+}
+
+std::string NftBackend::render(const TableLayout& desired) const {
+    return render_nft(desired);
 }
 
 CommitResult NftBackend::repair() {

@@ -23,6 +23,10 @@ public:
     static std::unique_ptr<NftBackend> open(CommitResult* err);
 
     [[nodiscard]] std::string_view name() const override { return "nftables"; }
+    [[nodiscard]] std::string objects(const std::string& table) const override {
+        return "table inet " + table;
+    }
+    [[nodiscard]] std::string render(const TableLayout& desired) const override;
     CommitResult commit(const TableLayout& desired, const LayoutDiff& changes) override;
     std::optional<std::uint64_t> dropped() override;
     [[nodiscard]] int event_fd() const override { return events_.fd(); }

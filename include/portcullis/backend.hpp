@@ -38,6 +38,18 @@ public:
     // "nftables" or "legacy" (the D-Bus Backend property).
     [[nodiscard]] virtual std::string_view name() const = 0;
 
+    // What this backend makes of a layout named `table`, for logs: "table inet portcullis",
+    // "ip sets pc_* and chain portcullis".
+    [[nodiscard]] virtual std::string objects(const std::string& table) const = 0;
+
+    // The text form of what commit(desired) would make the kernel hold, in the syntax of this
+    // backend's own tools (nft; ipset restore and iptables-restore): PreviewRuleset.
+    [[nodiscard]] virtual std::string render(const TableLayout& desired) const = 0;
+
+    // A backend that looks for changes made behind its back (rather than being told of them)
+    // looks every `seconds` from now on. Others ignore it.
+    virtual void set_check_seconds(unsigned seconds) { (void)seconds; }
+
     // Makes the kernel hold exactly `desired`, in one transaction: all or nothing. `changes` is
     // the planner's diff from the last layout this backend committed to `desired`; the backend
     // encodes it as it is and never diffs again.

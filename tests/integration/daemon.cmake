@@ -12,7 +12,7 @@ foreach(backend nftables legacy)
   endif()
   foreach(t enable-disable open-when restart-adopts synology dry-run-and-errors notify
             overlap monitor zones ftp-helper tamper single-instance
-            faults-state-dir faults-reload faults-bus confirmed)
+            faults-state-dir faults-reload faults-bus faults-systemd confirmed)
     add_test(NAME "integration: daemon ${t}${suffix}"
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/daemon/${t}.sh)
     set_tests_properties("integration: daemon ${t}${suffix}" PROPERTIES

@@ -120,6 +120,8 @@ namespace {
 struct RecordingBackend final : Backend {
     std::vector<TableLayout> commits;
     std::string_view name() const override { return "fake"; }
+    std::string objects(const std::string& table) const override { return "fake " + table; }
+    std::string render(const TableLayout& l) const override { return "fake " + l.table; }
     CommitResult commit(const TableLayout& l, const LayoutDiff&) override {
         commits.push_back(l);
         return {};

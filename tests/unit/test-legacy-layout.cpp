@@ -190,6 +190,29 @@ TEST_CASE("restore input: our chain declared, old jumps removed, one jump first,
     CHECK(restore_text(l, 4, {}, std::nullopt).find("*raw") == std::string::npos);
 }
 
+TEST_CASE("preview text: the sets in ipset restore syntax, then each family's restore input",
+          "[legacy-layout]") {
+    LegacyLayout l = translated(sample_state());
+    std::string t = render_text(l, {4, 6}, true);
+    CHECK(t.rfind("# ip sets, in the syntax of `ipset restore`\n", 0) == 0);
+    CHECK(t.find("create pc_lan_tcp bitmap:port range 0-65535\nadd pc_lan_tcp 22\n"
+                 "add pc_lan_tcp 60000-65535\n") != std::string::npos);
+    CHECK(t.find(" hash:net family inet\nadd ") != std::string::npos);
+    CHECK(t.find("198.18.0.0/15\n") != std::string::npos);
+    CHECK(t.find(" hash:net family inet6\n") != std::string::npos);
+    CHECK(t.find("2001:db8::/32\n") != std::string::npos);
+    const auto v4 = t.find("# iptables-restore --noflush\n");
+    const auto v6 = t.find("# ip6tables-restore --noflush\n");
+    REQUIRE(v4 != std::string::npos);
+    REQUIRE(v6 != std::string::npos);
+    CHECK(v4 < v6);
+    CHECK(t.substr(v4, v6 - v4).find("*raw\n") != std::string::npos);
+    // Without IPv6 tools, or the CT target, those parts are left out.
+    std::string only4 = render_text(l, {4}, false);
+    CHECK(only4.find("ip6tables") == std::string::npos);
+    CHECK(only4.find("*raw") == std::string::npos);
+}
+
 TEST_CASE("iptables-restore: the legacy one, never iptables-nft", "[legacy-layout]") {
     auto resolver = [](const std::map<std::string, std::string>& files) {
         return [files](const std::string& p) -> std::optional<std::string> {

@@ -23,6 +23,10 @@ struct FakeBackend final : Backend {
 
     ~FakeBackend() override { close(efd); }
     std::string_view name() const override { return "fake"; }
+    std::string objects(const std::string& table) const override { return "fake " + table; }
+    std::string render(const TableLayout& l) const override { return "fake " + l.table; }
+    unsigned check_seconds = 0;
+    void set_check_seconds(unsigned s) override { check_seconds = s; }
     CommitResult commit(const TableLayout& l, const LayoutDiff&) override {
         if (fail_next) {
             CommitResult r;
@@ -283,6 +287,19 @@ TEST_CASE("a broken reload changes nothing but LastError", "[manager][reload]") 
     CHECK(f.m->last_error().empty());
     REQUIRE(f.backend->commits.size() == 2);
     CHECK(f.m->state().open_services() == std::vector<std::string>{"ssh", "web"});
+}
+
+TEST_CASE("a reload passes a new [legacy] check_seconds to the backend", "[manager][reload]") {
+    Fixture f;
+    REQUIRE(f.m->start() == 0);
+    f.spin();
+    f.write_config("[legacy]\ncheck_seconds = 10\n");
+    std::string err;
+    REQUIRE(f.m->reload(&err) == 0);
+    CHECK(f.backend->check_seconds == 0); // the default: nothing changed, nothing said
+    f.write_config("[legacy]\ncheck_seconds = 3\n");
+    REQUIRE(f.m->reload(&err) == 0);
+    CHECK(f.backend->check_seconds == 3);
 }
 
 TEST_CASE("reload refuses to move the table", "[manager][reload]") {

@@ -176,6 +176,41 @@ dm_chains() {
     done
 }
 
+# dm_preview_matches: PreviewRuleset is what the kernel holds. nftables: the text nft lists.
+# legacy: the ip sets and chains its text makes when fed to ipset restore and
+# ip(6)tables-legacy-restore in an empty namespace are those of the box.
+dm_preview_matches() {
+    local preview
+    preview=$(pc_busctl --json=short call org.portcullis1 /org/portcullis1 \
+        org.portcullis1.Manager PreviewRuleset | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0], end="")')
+    if [ "$DM_BACKEND" = nftables ]; then
+        diff -u <(dm_nft list table inet portcullis | sed 's/packets [0-9]* bytes [0-9]*/packets 0 bytes 0/') \
+            <(printf '%s\n' "$preview") || pc_fail "PreviewRuleset differs from nft list table"
+    else
+        local ns=${PC_PREFIX}-preview part
+        local -a tool
+        [ -e "/run/netns/$ns" ] || pc_add_netns "$ns"
+        for part in ipset iptables ip6tables; do
+            case $part in
+            ipset) tool=(ipset restore) ;;
+            iptables) tool=(iptables-legacy-restore --noflush) ;;
+            ip6tables) tool=(ip6tables-legacy-restore --noflush) ;;
+            esac
+            printf '%s\n' "$preview" | awk -v part="$part" '
+                /^# ip sets/ { on = part == "ipset"; next }
+                /^# iptables-restore/ { on = part == "iptables"; next }
+                /^# ip6tables-restore/ { on = part == "ip6tables"; next }
+                on' | nsenter "--net=/run/netns/$ns" -- "${tool[@]}" ||
+                pc_fail "the $part part of PreviewRuleset does not restore: $preview"
+        done
+        # A hash set's initval is random at creation.
+        diff -u <(dm_sets | sed 's/ initval 0x[0-9a-f]*//'; dm_chains) \
+            <(PC_NETNS=$ns dm_sets | sed 's/ initval 0x[0-9a-f]*//'; PC_NETNS=$ns dm_chains) ||
+            pc_fail "what PreviewRuleset makes differs from the box's ip sets and chains"
+    fi
+    pc_log "ok: PreviewRuleset is what the kernel holds"
+}
+
 # dm_fw_state: what the daemon made, as text that changes only when its rules or members do.
 dm_fw_state() {
     if [ "$DM_BACKEND" = legacy ]; then

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # systemctl --user enable --now opens the service's port for a client in the peer namespace
 # within a second; disable --now closes it; daemon-reexec and daemon-reload lose nothing.
+# PreviewRuleset says what the kernel holds.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 pc_init daemon-enable
@@ -13,6 +14,7 @@ dm_expect_closed 1 "nothing enabled yet"
 
 pc_systemctl enable --now pc-web.service
 dm_expect_open 1 "enable --now"
+dm_preview_matches
 [ "$(dm_prop EnabledServices)" = 'as 1 "pc-web"' ] || pc_fail "EnabledServices: $(dm_prop EnabledServices)"
 reason=$(pc_busctl get-property org.portcullis1 /org/portcullis1/service/pc_2dweb org.portcullis1.Service Reason)
 [ "$reason" = 's "unit pc-web.service enabled"' ] || pc_fail "Reason: $reason"

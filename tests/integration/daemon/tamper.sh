@@ -4,7 +4,8 @@
 # the change event, within a second; legacy: at the next check, every check_seconds), with the
 # open port open and the closed one dropped again. For legacy, that includes a rewrite of the
 # whole filter table the way DSM's firewall does it: DSM's rules stay, our jump goes first again.
-# The daemon's own changes are never taken for tampering.
+# The daemon's own changes are never taken for tampering. A Reload that changes check_seconds
+# (legacy) takes effect at once.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 pc_init daemon-tamper
@@ -89,4 +90,21 @@ kill -HUP "$DM_DAEMON_PID"
 sleep $((DM_CHECK_SECONDS * 2))
 [ "$(repairs)" = "$before" ] || pc_fail "the daemon's own change was taken for tampering"
 pc_log "ok: own changes raise no repair"
+
+# legacy: a reload that changes [legacy] check_seconds changes how often it looks, at once.
+if [ "$DM_BACKEND" = legacy ]; then
+    reload_with() {
+        sed -i "s/^check_seconds = .*/check_seconds = $1/" "$PC_TMP/portcullis.toml"
+        pc_busctl call org.portcullis1 /org/portcullis1 org.portcullis1.Manager Reload >/dev/null
+    }
+    state=$(dm_fw_state) # with pc-vpn open
+    reload_with 60
+    dm_ipt -F portcullis
+    sleep 3
+    [ "$(dm_fw_state)" != "$state" ] || pc_fail "repaired within 3 s with check_seconds = 60"
+    t0=$(date +%s%N)
+    reload_with 1
+    pc_wait_for "$DM_HEAL_SECS" same_state || pc_fail "not repaired after check_seconds went back to 1"
+    pc_log "ok: check_seconds 60 -> 1 on Reload: repaired $((($(date +%s%N) - t0) / 1000000)) ms after it"
+fi
 dm_pass

@@ -400,6 +400,9 @@ pc_start_systemd_user() {
         moves+="echo \$\$ > '$root$PC_CGROUP/cgroup.procs' && "
     done
 
+    # A manager started again after one was killed: its socket is still there, and the wait
+    # below must see the new one.
+    rm -f "$PC_RUNTIME_DIR/systemd/private"
     local net=()
     [ -n "${PC_NETNS:-}" ] && net=(nsenter "--net=/run/netns/$PC_NETNS" --)
     # No fork anywhere (nsenter and unshare exec, sh execs): $! is systemd's pid.
@@ -416,7 +419,7 @@ pc_start_systemd_user() {
         pc_fail "systemd --user did not create its private socket"
     local state
     state=$(timeout 20 nsenter -t "$PC_SYSTEMD_PID" -m -- env XDG_RUNTIME_DIR="$PC_RUNTIME_DIR" \
-        systemctl --user is-system-running --wait 2>&1)
+        systemctl --user is-system-running --wait 2>&1) || true
     case $state in
     running | degraded) ;;
     *) pc_fail "systemd --user is '$state'" ;;
