@@ -159,6 +159,34 @@ std::optional<std::size_t> bad_header_start(std::string_view text, std::size_t i
     return ok ? std::nullopt : std::optional<std::size_t>(j - i);
 }
 
+// Whether toml++ ends a bare value at c (its is_value_terminator, for the ASCII the guard lets
+// through outside strings).
+bool ends_bare_value(char c) {
+    return std::string_view(" \t\r\n]},#").find(c) != std::string_view::npos;
+}
+
+// text[i] starts a bare value. toml++ 3.3.0 reads "1979-05-27 07:32:00" (a space in place of the
+// 'T') by looking past the space after a date; when a single digit and then the end of the value
+// follow ("d = 1979-05-27 1 "), it asserts, and a build without assertions assumes, that no value
+// ends there: undefined behaviour. The offset from i of that digit, if this is such a value.
+std::optional<std::size_t> date_space_digit(std::string_view text, std::size_t i) {
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    std::string date; // what toml++ keeps of the value: its underscores are dropped
+    std::size_t j = i;
+    for (; j < text.size() && !ends_bare_value(text[j]); ++j) {
+        if (text[j] == '_')
+            continue;
+        if (date.size() == 10 || (!digit(text[j]) && text[j] != '-'))
+            return std::nullopt;
+        date += text[j];
+    }
+    if (date.size() != 10 || !digit(date[0]) || date[4] != '-' || date[7] != '-')
+        return std::nullopt;
+    if (j + 2 < text.size() && text[j] == ' ' && digit(text[j + 1]) && ends_bare_value(text[j + 2]))
+        return j + 1 - i;
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::string& file) {
@@ -199,13 +227,17 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
         // whether some non-ASCII characters (U+00A1-U+0499, U+2C6E-U+3067, U+FB26-U+FEFE, but
         // the spaces among them) end that value. So such a run is outside any string here too.
         if (st == LexState::normal) {
-            if (bare && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ']' || c == '}' ||
-                         c == ',' || c == '#'))
+            if (bare && ends_bare_value(static_cast<char>(c))) {
                 bare = false;
-            else if (!bare && !line_start && std::string_view("=[,").find(last) != npos &&
-                     (std::isalnum(c) != 0 ||
-                      std::string_view("+-._:").find(static_cast<char>(c)) != npos))
+            } else if (!bare && !line_start && std::string_view("=[,").find(last) != npos &&
+                       (std::isalnum(c) != 0 ||
+                        std::string_view("+-._:").find(static_cast<char>(c)) != npos)) {
                 bare = true;
+                if (auto off = date_space_digit(text, i))
+                    return at("a date, a space and one digit: not a value (a date-time is "
+                              "written 1979-05-27T07:32:00)",
+                              *off);
+            }
         }
         // Keys start a line or follow '.', '{' or ','; values follow '=', '[' or ','.
         const bool quoted = !bare && (line_start || std::string_view("=[{,.").find(last) != npos);

@@ -61,3 +61,26 @@ TEST_CASE("the guard reads a broken bare value as toml++ does, to its end", "[to
                                 "c = {x = 1, y = \"\xef\xbb\xbd\"}\nd = 1979-05-27T07:32:00Z\n",
                                 "f.toml"));
 }
+
+TEST_CASE("the guard stops a date, a space and one digit before toml++ assumes otherwise",
+          "[toml][guard]") {
+    // Found by fuzz-toml (30-minute run): toml++ 3.3.0 looks past the space after a date for a
+    // time, and asserts (assumes, without assertions) that a single digit there does not end
+    // the value.
+    auto bad = guard_toml_text("x=0211-11-11 1 ", "f.toml");
+    REQUIRE(bad);
+    CHECK(bad->str() == "f.toml:1:14: a date, a space and one digit: not a value (a date-time is "
+                        "written 1979-05-27T07:32:00)");
+    for (const char* end : {"]", "}", ",", "#", "\t", "\n", "\r\n"}) {
+        INFO(end);
+        CHECK(guard_toml_text("a = [1979-05-27 7" + std::string(end), "f.toml"));
+    }
+    CHECK(guard_toml_text("d = 1_979-05-27 7 \n", "f.toml")); // toml++ drops the underscore
+    // What toml++ reads safely stays readable: a date-time with a space, a date alone, a date at
+    // the end of the text, a date then two digits, a date then a space and a letter.
+    for (const char* ok : {"d = 1979-05-27 07:32:00\n", "d = 1979-05-27\n", "d = 1979-05-27 7",
+                           "d = 1979-05-27 07\n", "d = 1979-05-27 x\n", "d = 1979-05-270 7\n"}) {
+        INFO(ok);
+        CHECK_FALSE(guard_toml_text(ok, "f.toml"));
+    }
+}
