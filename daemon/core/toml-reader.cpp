@@ -166,9 +166,13 @@ bool ends_bare_value(char c) {
 }
 
 // text[i] starts a bare value. toml++ 3.3.0 reads "1979-05-27 07:32:00" (a space in place of the
-// 'T') by looking past the space after a date; when a single digit and then the end of the value
-// follow ("d = 1979-05-27 1 "), it asserts, and a build without assertions assumes, that no value
-// ends there: undefined behaviour. The offset from i of that digit, if this is such a value.
+// 'T') by looking past the space after anything shaped like a date; when a single digit and then
+// the end of the value follow ("d = 1979-05-27 1 "), it asserts, and a build without assertions
+// assumes, that no value ends there: undefined behaviour. The offset from i of that digit, if
+// this is such a value. "Shaped like a date" is wider than a date: toml++ skips '_' and ignores
+// most other characters when it sorts a value ("0211-s1-11" qualifies), so any 10 characters
+// with a digit first and '-' 5th and 8th count. Every such input is invalid TOML anyway (a digit
+// cannot follow a value), so refusing a few more than toml++ would trip on loses nothing.
 std::optional<std::size_t> date_space_digit(std::string_view text, std::size_t i) {
     auto digit = [](char c) { return c >= '0' && c <= '9'; };
     std::string date; // what toml++ keeps of the value: its underscores are dropped
@@ -176,7 +180,7 @@ std::optional<std::size_t> date_space_digit(std::string_view text, std::size_t i
     for (; j < text.size() && !ends_bare_value(text[j]); ++j) {
         if (text[j] == '_')
             continue;
-        if (date.size() == 10 || (!digit(text[j]) && text[j] != '-'))
+        if (date.size() == 10)
             return std::nullopt;
         date += text[j];
     }
@@ -195,6 +199,10 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
     bool line_start = true; // nothing but blanks so far on this line
     char last = '\n';       // the last character outside strings and comments, blanks aside
     bool bare = false;      // inside a value that started bare (see below)
+    // Arrays and inline tables open, outside strings: there a line may begin with a value
+    // ("a = [\n  1,\n]"). A table header's brackets are not counted.
+    int depth = 0;
+    bool header = false; // on a table header's line, after its '['
     constexpr auto npos = std::string_view::npos;
     auto at = [&](std::string msg, std::size_t ahead = 0) {
         return Diagnostic{{file, line, col + static_cast<unsigned>(ahead)}, std::move(msg)};
@@ -227,9 +235,11 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
         // whether some non-ASCII characters (U+00A1-U+0499, U+2C6E-U+3067, U+FB26-U+FEFE, but
         // the spaces among them) end that value. So such a run is outside any string here too.
         if (st == LexState::normal) {
+            const bool value_start =
+                std::string_view("=[,").find(last) != npos && (!line_start || depth > 0);
             if (bare && ends_bare_value(static_cast<char>(c))) {
                 bare = false;
-            } else if (!bare && !line_start && std::string_view("=[,").find(last) != npos &&
+            } else if (!bare && value_start &&
                        (std::isalnum(c) != 0 ||
                         std::string_view("+-._:").find(static_cast<char>(c)) != npos)) {
                 bare = true;
@@ -245,6 +255,12 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
             // toml++ 3.3.0 asserts on "}" where an array expects a value ("a = [}]").
             if (c == '}' && (last == '[' || last == ','))
                 return at("'}' where a value belongs (after '" + std::string(1, last) + "')");
+            if (c == '[' && line_start && depth == 0)
+                header = true;
+            else if (!bare && !header && (c == '[' || c == '{'))
+                ++depth;
+            else if (!bare && !header && (c == ']' || c == '}') && depth > 0)
+                --depth;
             last = static_cast<char>(c);
         }
         std::size_t step = lex_step(st, text, i, quoted);
@@ -261,6 +277,7 @@ std::optional<Diagnostic> guard_toml_text(std::string_view text, const std::stri
             if (b == '\n') {
                 ++line;
                 col = 1;
+                header = false;
             } else {
                 ++col;
             }

@@ -76,11 +76,29 @@ TEST_CASE("the guard stops a date, a space and one digit before toml++ assumes o
         CHECK(guard_toml_text("a = [1979-05-27 7" + std::string(end), "f.toml"));
     }
     CHECK(guard_toml_text("d = 1_979-05-27 7 \n", "f.toml")); // toml++ drops the underscore
+    CHECK(guard_toml_text("x=0211-s1-11 1 ", "f.toml"));      // and sorts no value by 's'
     // What toml++ reads safely stays readable: a date-time with a space, a date alone, a date at
     // the end of the text, a date then two digits, a date then a space and a letter.
     for (const char* ok : {"d = 1979-05-27 07:32:00\n", "d = 1979-05-27\n", "d = 1979-05-27 7",
-                           "d = 1979-05-27 07\n", "d = 1979-05-27 x\n", "d = 1979-05-270 7\n"}) {
+                           "d = 1979-05-27 07\n", "d = 1979-05-27 x\n", "d = 1979-05-270 7\n",
+                           "d = 1979-05-2 7\n"}) {
         INFO(ok);
         CHECK_FALSE(guard_toml_text(ok, "f.toml"));
     }
+}
+
+TEST_CASE("the guard knows that a line inside an array may begin with a value", "[toml][guard]") {
+    // Both checks of bare values held only for values after '=', '[' or ',' on the same line.
+    auto bad = guard_toml_text("a = [\n0211-11-11 1 ]\n", "f.toml");
+    REQUIRE(bad);
+    CHECK(bad->str() == "f.toml:2:12: a date, a space and one digit: not a value (a date-time is "
+                        "written 1979-05-27T07:32:00)");
+    bad = guard_toml_text("a = [ # c\n  0[\"\xef\xbb\xbd\"]]\n", "f.toml");
+    REQUIRE(bad);
+    CHECK(bad->str() == "f.toml:2:6: non-ASCII character outside a string or comment");
+    // Arrays over several lines, nested, in an inline table, and table headers around them.
+    CHECK_FALSE(guard_toml_text("[t]\na = [\n  1,\n  \"\xc3\xa9\",\n  [2, \"\xc3\xa9\"],\n]\n"
+                                "[[u]]\nb = {c = [\n\"\xc3\xa9\"]}\n\"\xc3\xa9\" = 1\n"
+                                "[v]\nd = 1979-05-27 07:32:00\n",
+                                "f.toml"));
 }
