@@ -61,6 +61,25 @@ Message rule_with(const char* name, const std::function<void(nlmsghdr*)>& data) 
     });
 }
 
+// A rule whose expression list ends in an expression without a name, after a counter when
+// `counter_first`.
+Message rule_with_nameless_expression(bool counter_first) {
+    return Message(NFT_MSG_NEWRULE, [counter_first](nlmsghdr* nlh) {
+        mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "portcullis");
+        mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "input");
+        nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+        if (counter_first) {
+            nlattr* good = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+            mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+            mnl_attr_nest_end(nlh, good);
+        }
+        nlattr* nameless = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+        mnl_attr_put_u32(nlh, NFTA_EXPR_DATA, 0);
+        mnl_attr_nest_end(nlh, nameless);
+        mnl_attr_nest_end(nlh, list);
+    });
+}
+
 // A jump verdict in a data register of type `type`.
 void put_jump(nlmsghdr* nlh, std::uint16_t type, bool nul) {
     nlattr* data = mnl_attr_nest_start(nlh, type);
@@ -224,15 +243,7 @@ TEST_CASE("an attribute reaching into the message's padding is checked as libmnl
     // Found by fuzz-netlink: libmnl walks a message's attributes up to its aligned end, so an
     // expression list ending one byte past nlmsg_len is still parsed by libnftnl. The guard
     // walks the same bytes, and finds the nameless expression in it.
-    Message m(NFT_MSG_NEWRULE, [](nlmsghdr* nlh) {
-        mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "portcullis");
-        mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "input");
-        nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-        nlattr* nameless = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-        mnl_attr_put_u32(nlh, NFTA_EXPR_DATA, 0);
-        mnl_attr_nest_end(nlh, nameless);
-        mnl_attr_nest_end(nlh, list);
-    });
+    Message m = rule_with_nameless_expression(false);
     REQUIRE(m.nlh->nlmsg_len % MNL_ALIGNTO == 0);
     m.nlh->nlmsg_len -= 1;
     CHECK_FALSE(safe_for_libnftnl(m.nlh));
@@ -274,18 +285,7 @@ TEST_CASE("a rule, set or element message with a nameless expression is refused,
           "[nft-guard]") {
     // Found by fuzz-netlink: libnftnl hands a missing NFTA_EXPR_NAME to strcmp(). The model
     // checks first and answers -EINVAL; the good expression before it changes nothing.
-    Message m(NFT_MSG_NEWRULE, [](nlmsghdr* nlh) {
-        mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "portcullis");
-        mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "input");
-        nlattr* list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-        nlattr* good = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-        mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
-        mnl_attr_nest_end(nlh, good);
-        nlattr* nameless = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-        mnl_attr_put_u32(nlh, NFTA_EXPR_DATA, 0);
-        mnl_attr_nest_end(nlh, nameless);
-        mnl_attr_nest_end(nlh, list);
-    });
+    Message m = rule_with_nameless_expression(true);
     TableModel model("portcullis");
     CHECK(model.apply(m.nlh) == -EINVAL);
     CHECK(model.rules().empty());
