@@ -11,11 +11,11 @@
 //
 // Medians, wall clock, private network namespaces (root needed). Not a test: the numbers depend
 // on the machine. Each measurement stops at its repeat count or its time budget.
-#include "core/planner.hpp"
 #include "core/ruleset.hpp"
 #include "legacy/backend.hpp"
 #include "legacy/probe.hpp"
 #include "nft/backend.hpp"
+#include "synthetic.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -30,62 +30,20 @@
 #include <vector>
 
 using namespace portcullis;
-using Clock = std::chrono::steady_clock;
+using namespace portcullis::bench;
 
 namespace {
 
 constexpr const char* table = "portcullis";
 constexpr double budget_seconds = 4.0;
 
-Catalog synthetic(int n) {
-    Catalog c;
-    for (int i = 0; i < n; ++i) {
-        Service s;
-        s.id = "svc" + std::to_string(i);
-        s.name = s.id;
-        auto port = static_cast<std::uint16_t>(1000 + 3 * i);
-        s.ports = {{Proto::tcp, port, port},
-                   {Proto::udp, port, static_cast<std::uint16_t>(port + 1)}};
-        c.add_or_replace(s);
-    }
-    return c;
-}
-
-DesiredState state_of(const Catalog& c, bool first_open) {
-    Overrides o;
-    for (const auto& s : c.services())
-        o[s.id] = Override::open;
-    if (!first_open)
-        o["svc0"] = Override::closed;
-    Config cfg;
-    cfg.mode = Mode::enforce;
-    return plan(cfg, c, Facts{}, o);
-}
-
-double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median_ms(int repeats, const std::function<void()>& prepare,
-                 const std::function<void()>& action) {
-    std::vector<double> t;
-    auto start = Clock::now();
-    for (int i = 0; i < repeats && (i < 3 || seconds_since(start) < budget_seconds); ++i) {
-        if (prepare)
-            prepare();
-        auto t0 = Clock::now();
-        action();
-        t.push_back(seconds_since(t0) * 1000.0);
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-}
-
-void check(const char* what, const CommitResult& r) {
+// Exits on failure; true otherwise, for median_ms().
+bool check(const char* what, const CommitResult& r) {
     if (!r) {
         std::cerr << "backend-bench: " << what << ": " << r.message << "\n";
         std::exit(1);
     }
+    return true;
 }
 
 void fresh_namespace() {
@@ -114,31 +72,33 @@ Times measure(const Open& open, int n, LegacyBackend** legacy_out = nullptr) {
     Times t;
     std::unique_ptr<Backend> b;
     t.initial = median_ms(
-        n >= 5000 ? 5 : 10,
+        budget_seconds, n >= 5000 ? 5 : 10,
         [&] {
             b.reset();
             fresh_namespace();
             b = open();
         },
-        [&] { check("initial commit", b->commit(all, {})); });
+        [&] { return check("initial commit", b->commit(all, {})); });
     t.adopt = median_ms(
-        10, [&] { b = open(); }, [&] { check("adopt", b->commit(all, {})); });
+        budget_seconds, 10, [&] { b = open(); },
+        [&] { return check("adopt", b->commit(all, {})); });
     bool is_open = true;
-    t.toggle = median_ms(200, nullptr, [&] {
+    t.toggle = median_ms(budget_seconds, 200, nullptr, [&] {
         CommitResult r = b->commit(is_open ? toggled : all, is_open ? close_first : open_first);
-        check("toggle", r);
         t.toggle_msgs = r.messages;
         is_open = !is_open;
+        return check("toggle", r);
     });
     if (!is_open)
         check("reopen", b->commit(all, open_first));
     if (auto* l = dynamic_cast<LegacyBackend*>(b.get())) {
-        t.check = median_ms(50, nullptr, [&] {
+        t.check = median_ms(budget_seconds, 50, nullptr, [&] {
             std::string why;
             if (!l->verify(&why)) {
                 std::cerr << "backend-bench: check: " << why << "\n";
                 std::exit(1);
             }
+            return true;
         });
         if (legacy_out)
             *legacy_out = l;

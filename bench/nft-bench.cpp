@@ -10,9 +10,9 @@
 //
 // Medians over repeats, wall clock, in a private network namespace (root needed). Not a test:
 // the numbers depend on the machine. Runtime is bounded by a per-measurement time budget.
-#include "core/planner.hpp"
 #include "core/ruleset.hpp"
 #include "nft/backend.hpp"
+#include "synthetic.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -31,38 +31,13 @@
 extern char** environ;
 
 using namespace portcullis;
-using Clock = std::chrono::steady_clock;
+using namespace portcullis::bench;
 
 namespace {
 
 constexpr const char* table = "portcullis";
 // Each measurement stops at its repeat count or after this much time, whichever comes first.
 constexpr double budget_seconds = 2.5;
-
-Catalog synthetic(int n) {
-    Catalog c;
-    for (int i = 0; i < n; ++i) {
-        Service s;
-        s.id = "svc" + std::to_string(i);
-        s.name = s.id;
-        auto port = static_cast<std::uint16_t>(1000 + 3 * i);
-        s.ports = {{Proto::tcp, port, port},
-                   {Proto::udp, port, static_cast<std::uint16_t>(port + 1)}};
-        c.add_or_replace(s);
-    }
-    return c;
-}
-
-DesiredState state_of(const Catalog& c, bool first_open) {
-    Overrides o;
-    for (const auto& s : c.services())
-        o[s.id] = Override::open;
-    if (!first_open)
-        o["svc0"] = Override::closed;
-    Config cfg;
-    cfg.mode = Mode::enforce;
-    return plan(cfg, c, Facts{}, o);
-}
 
 // Runs a program quietly; returns its exit status.
 int run(const std::vector<std::string>& argv) {
@@ -87,29 +62,6 @@ int run(const std::vector<std::string>& argv) {
 
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::trunc) << text;
-}
-
-double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Median of one timed action over up to `repeats` runs; `prepare` runs untimed before each.
-double median_ms(int repeats, const std::function<void()>& prepare,
-                 const std::function<bool()>& action, int* runs = nullptr) {
-    std::vector<double> t;
-    auto start = Clock::now();
-    for (int i = 0; i < repeats && (i < 3 || seconds_since(start) < budget_seconds); ++i) {
-        if (prepare)
-            prepare();
-        auto t0 = Clock::now();
-        if (!action())
-            return -1;
-        t.push_back(seconds_since(t0) * 1000.0);
-    }
-    if (runs)
-        *runs = static_cast<int>(t.size());
-    std::sort(t.begin(), t.end());
-    return t.empty() ? -1 : t[t.size() / 2];
 }
 
 std::string element_commands(const char* verb) {
@@ -153,7 +105,7 @@ Row measure(int n, const std::string& dir) {
     if (!backend)
         fail("opening the backend", err);
     row.ours_initial = median_ms(
-        20,
+        budget_seconds, 20,
         [&] {
             drop_table();
             backend = NftBackend::open(&err); // a fresh process's first commit
@@ -169,7 +121,7 @@ Row measure(int n, const std::string& dir) {
 
     // Ours: toggling svc0 on a kept-open socket.
     bool open = true;
-    row.ours_toggle = median_ms(200, nullptr, [&] {
+    row.ours_toggle = median_ms(budget_seconds, 200, nullptr, [&] {
         CommitResult r = backend->commit(open ? toggled : all, open ? close_first : open_first);
         if (!r)
             fail("toggle", r);
@@ -183,7 +135,7 @@ Row measure(int n, const std::string& dir) {
 
     // Ours: a restarted backend adopting the table as it is.
     row.ours_adopt = median_ms(
-        20, [&] { backend = NftBackend::open(&err); },
+        budget_seconds, 20, [&] { backend = NftBackend::open(&err); },
         [&] {
             CommitResult r = backend->commit(all, {});
             if (!r || r.messages != 0)
@@ -198,9 +150,11 @@ Row measure(int n, const std::string& dir) {
     write_file(full, render_nft(all));
     write_file(del, element_commands("delete"));
     write_file(add, element_commands("add"));
-    row.nft_initial = median_ms(10, drop_table, [&] { return run({"nft", "-f", full}) == 0; });
+    row.nft_initial = median_ms(budget_seconds, 10, drop_table, [&] {
+        return run({"nft", "-f", full}) == 0;
+    });
     open = true;
-    row.nft_toggle = median_ms(20, nullptr, [&] {
+    row.nft_toggle = median_ms(budget_seconds, 20, nullptr, [&] {
         bool ok = run({"nft", "-f", open ? del : add}) == 0;
         open = !open;
         return ok;

@@ -2,18 +2,16 @@
 #include "api/caller-sessions.hpp"
 
 #include "bus/handles.hpp"
-#include "portcullis/c-handle.hpp"
+#include "sources/socket-audit.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <set>
@@ -103,33 +101,6 @@ int on_message(const nlmsghdr* nlh, void* data) {
     return MNL_CB_OK;
 }
 
-int dump(mnl_socket* nl, int family, Dump* d) {
-    std::vector<char> buf(static_cast<std::size_t>(MNL_SOCKET_BUFFER_SIZE));
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    auto seq = static_cast<unsigned>(time(nullptr)) + static_cast<unsigned>(family);
-    nlh->nlmsg_seq = seq;
-    auto* req =
-        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
-    req->sdiag_family = static_cast<std::uint8_t>(family);
-    req->sdiag_protocol = IPPROTO_TCP;
-    req->idiag_states = (1U << TCP_ESTABLISHED) | (1U << TCP_LISTEN);
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
-        if (n < 0)
-            return -errno;
-        int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, on_message, d);
-        if (r == MNL_CB_STOP)
-            return 0;
-        if (r < 0)
-            return -errno;
-    }
-}
-
 } // namespace
 
 int sender_pid(sd_bus_message* m, pid_t* pid) {
@@ -148,14 +119,10 @@ int caller_sessions(pid_t pid, std::vector<CallerSession>* out) {
         add_socket_inodes(pid, &inodes);
     if (inodes.empty())
         return 0;
-    CHandle<mnl_socket, mnl_socket_close> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
-    if (!nl)
-        return -errno;
-    if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
-        return -errno;
     Dump d{&inodes, {}, {}};
+    constexpr std::uint32_t states = (1U << TCP_ESTABLISHED) | (1U << TCP_LISTEN);
     for (int family : {AF_INET, AF_INET6})
-        if (int r = dump(nl.get(), family, &d); r < 0)
+        if (int r = inet_diag_dump(family, IPPROTO_TCP, states, on_message, &d); r < 0)
             return r;
     for (const CallerSession& s : d.sessions)
         if (d.listening.count(s.local_port) != 0)

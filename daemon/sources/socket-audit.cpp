@@ -50,52 +50,56 @@ int on_message(const nlmsghdr* nlh, void* data) {
     return MNL_CB_OK;
 }
 
-int dump(mnl_socket* nl, int family, Proto proto, std::vector<ListeningSocket>* out) {
-    std::vector<char> buf(static_cast<std::size_t>(MNL_SOCKET_BUFFER_SIZE));
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    auto seq = static_cast<unsigned>(time(nullptr)) +
-               static_cast<unsigned>(family * 7 + (proto == Proto::udp));
-    nlh->nlmsg_seq = seq;
-    auto* req =
-        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
-    req->sdiag_family = static_cast<std::uint8_t>(family);
-    req->sdiag_protocol = proto == Proto::tcp ? IPPROTO_TCP : IPPROTO_UDP;
-    // TCP: listeners only. UDP: every state; connected ones are filtered out above.
-    req->idiag_states = proto == Proto::tcp ? (1u << TCP_LISTEN) : ~0u;
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    DumpState st{proto, out};
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
-        if (n < 0)
-            return -errno;
-        int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, on_message, &st);
-        if (r == MNL_CB_STOP)
-            return 0;
-        if (r < 0)
-            return -errno;
-    }
-}
-
 } // namespace
 
 int list_listening_sockets(std::vector<ListeningSocket>* out) {
+    out->clear();
+    for (int family : {AF_INET, AF_INET6})
+        for (Proto proto : {Proto::tcp, Proto::udp}) {
+            DumpState st{proto, out};
+            // TCP: listeners only. UDP: every state; connected ones are filtered out above.
+            int r = proto == Proto::tcp
+                        ? inet_diag_dump(family, IPPROTO_TCP, 1U << TCP_LISTEN, on_message, &st)
+                        : inet_diag_dump(family, IPPROTO_UDP, ~0U, on_message, &st);
+            if (r < 0)
+                return r;
+        }
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    return 0;
+}
+
+int inet_diag_dump(int family, int protocol, std::uint32_t states, mnl_cb_t on_message,
+                   void* data) {
     CHandle<mnl_socket, mnl_socket_close> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
     if (!nl)
         return -errno;
     if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
         return -errno;
-    out->clear();
-    for (int family : {AF_INET, AF_INET6})
-        for (Proto proto : {Proto::tcp, Proto::udp})
-            if (int r = dump(nl.get(), family, proto, out); r < 0)
-                return r;
-    std::sort(out->begin(), out->end());
-    out->erase(std::unique(out->begin(), out->end()), out->end());
-    return 0;
+    std::vector<char> buf(static_cast<std::size_t>(MNL_SOCKET_BUFFER_SIZE));
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    auto seq = static_cast<unsigned>(time(nullptr));
+    nlh->nlmsg_seq = seq;
+    auto* req =
+        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+    req->sdiag_family = static_cast<std::uint8_t>(family);
+    req->sdiag_protocol = static_cast<std::uint8_t>(protocol);
+    req->idiag_states = states;
+    if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0)
+        return -errno;
+    unsigned portid = mnl_socket_get_portid(nl.get());
+    for (;;) {
+        ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
+        if (n < 0)
+            return -errno;
+        int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, on_message, data);
+        if (r == MNL_CB_STOP)
+            return 0;
+        if (r < 0)
+            return -errno;
+    }
 }
 
 } // namespace portcullis

@@ -5,6 +5,7 @@
 #include "portcullis/ports.hpp"
 
 #include <cstdint>
+#include <libmnl/libmnl.h>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ struct ListeningSocket {
 // Fills *out with every TCP listener and unconnected UDP socket of IPv4 and IPv6 bound to a
 // non-loopback address, sorted and without duplicates. Returns 0 or a negative errno.
 int list_listening_sockets(std::vector<ListeningSocket>* out);
+
+// One NETLINK_SOCK_DIAG dump, on a socket of its own: the inet sockets of `family` (AF_INET or
+// AF_INET6) and `protocol` (IPPROTO_TCP or IPPROTO_UDP) whose state is in `states` (bits
+// 1 << TCP_*), each answer handed to on_message with data. Returns 0 or a negative errno.
+int inet_diag_dump(int family, int protocol, std::uint32_t states, mnl_cb_t on_message, void* data);
 
 } // namespace portcullis
