@@ -69,8 +69,7 @@ int list_listening_sockets(std::vector<ListeningSocket>* out) {
     return 0;
 }
 
-int inet_diag_dump(int family, int protocol, std::uint32_t states, mnl_cb_t on_message,
-                   void* data) {
+int inet_diag_dump(int family, int protocol, std::uint32_t states, mnl_cb_t on_answer, void* data) {
     CHandle<mnl_socket, mnl_socket_close> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
     if (!nl)
         return -errno;
@@ -94,7 +93,7 @@ int inet_diag_dump(int family, int protocol, std::uint32_t states, mnl_cb_t on_m
         ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
         if (n < 0)
             return -errno;
-        int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, on_message, data);
+        int r = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, on_answer, data);
         if (r == MNL_CB_STOP)
             return 0;
         if (r < 0)

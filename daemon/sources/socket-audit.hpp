@@ -26,7 +26,7 @@ int list_listening_sockets(std::vector<ListeningSocket>* out);
 
 // One NETLINK_SOCK_DIAG dump, on a socket of its own: the inet sockets of `family` (AF_INET or
 // AF_INET6) and `protocol` (IPPROTO_TCP or IPPROTO_UDP) whose state is in `states` (bits
-// 1 << TCP_*), each answer handed to on_message with data. Returns 0 or a negative errno.
-int inet_diag_dump(int family, int protocol, std::uint32_t states, mnl_cb_t on_message, void* data);
+// 1 << TCP_*), each answer handed to on_answer with data. Returns 0 or a negative errno.
+int inet_diag_dump(int family, int protocol, std::uint32_t states, mnl_cb_t on_answer, void* data);
 
 } // namespace portcullis
