@@ -17,8 +17,6 @@
 #include "nft/backend.hpp"
 #include "synthetic.hpp"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>

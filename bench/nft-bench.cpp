@@ -14,8 +14,6 @@
 #include "nft/backend.hpp"
 #include "synthetic.hpp"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
